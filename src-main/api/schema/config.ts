@@ -1,0 +1,88 @@
+/**
+ * The run configuration contract: one schema, shared by the CLI files, the store (config_json), the runner's
+ * worker messages, the API and the renderer's forms. Keys here are the keys everywhere.
+ *
+ * This module is a leaf: it imports only zod, so every layer (science excepted) may depend on it.
+ */
+import { z } from 'zod';
+
+const positiveInt = (what: string) =>
+  z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be > 0`);
+
+export const imbalanceSchema = z.discriminatedUnion(
+  'profile',
+  [
+    z.strictObject({
+      profile: z.literal('balanced'),
+      nMax: positiveInt('nMax').min(2, 'nMax must be >= 2 (a class needs two examples to have a positive pair)'),
+    }),
+    z.strictObject({
+      profile: z.literal('step'),
+      nMax: positiveInt('nMax'),
+      ratio: z.number().min(1, 'ratio R must be >= 1'),
+      minorityFraction: z
+        .number()
+        .gt(0, 'minorityFraction must be in (0, 1)')
+        .lt(1, 'minorityFraction must be in (0, 1)')
+        .default(0.5),
+    }),
+    z.strictObject({
+      profile: z.literal('long-tail'),
+      nMax: positiveInt('nMax'),
+      ratio: z.number().min(1, 'ratio R must be >= 1'),
+    }),
+    z.strictObject({
+      profile: z.literal('custom'),
+      counts: z.array(positiveInt('each count')).min(2, 'counts needs at least 2 classes'),
+    }),
+  ],
+  { error: 'profile must be one of balanced, step, long-tail, custom' },
+);
+export type Imbalance = z.infer<typeof imbalanceSchema>;
+
+export const batchingSchema = z.strictObject({
+  strategy: z.enum(['reshuffle', 'fixed', 'full', 'class-balanced'], {
+    error: 'strategy must be one of reshuffle, fixed, full, class-balanced',
+  }),
+  /** Examples per batch before the binding examples are appended. Ignored by "full". */
+  batchSize: positiveInt('batchSize').optional(),
+  /** Batch-binding: append the same k examples (one per class, chosen once from the seed) to every batch. */
+  binding: z.boolean().default(false),
+  /** "epoch": one step on the sum of the epoch's batch losses (the theory's objective); "batch": one step per batch. */
+  stepPer: z.enum(['epoch', 'batch'], { error: 'stepPer must be "epoch" or "batch"' }).default('epoch'),
+  /** Drop the last incomplete batch (default) or keep it. */
+  dropLast: z.boolean().default(true),
+});
+export type Batching = z.infer<typeof batchingSchema>;
+
+export const lossFormSchema = z.enum(['paper', 'supcon-mean'], {
+  error: 'lossForm must be "paper" (sum over anchors) or "supcon-mean" (HobbitLong mean form, x tau/0.07)',
+});
+
+export const ufmOptimizerSchema = z.strictObject({
+  name: z.enum(['gd', 'momentum', 'adam'], { error: 'optimizer.name must be gd, momentum or adam' }),
+  lr: z.number().positive('lr must be > 0'),
+  momentum: z.number().min(0).lt(1, 'momentum must be in [0, 1)').default(0.9),
+});
+
+const commonRunFields = {
+  name: z.string().max(200).optional(),
+  classes: positiveInt('classes').min(2, 'classes must be >= 2'),
+  dim: positiveInt('dim'),
+  imbalance: imbalanceSchema,
+  relu: z.boolean(),
+  temperature: z.number().positive('temperature must be > 0').max(100, 'temperature must be <= 100'),
+  lossForm: lossFormSchema.default('paper'),
+  batching: batchingSchema,
+  epochs: positiveInt('epochs').max(10_000_000),
+  seed: z.number().int('seed must be a whole number').min(0).max(2 ** 32 - 1).default(0),
+  evalEvery: positiveInt('evalEvery').default(10),
+};
+
+export const ufmConfigSchema = z.strictObject({
+  kind: z.literal('ufm'),
+  ...commonRunFields,
+  optimizer: ufmOptimizerSchema,
+  /** Initialisation scale is irrelevant after projection; init is a seeded Gaussian, projected. */
+});
+export type UfmConfig = z.infer<typeof ufmConfigSchema>;

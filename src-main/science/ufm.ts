@@ -1,0 +1,267 @@
+/**
+ * The unconstrained-features model (spec section 2): free unit-norm features H (n x d), trained on the SCL
+ * objective of a batching by projected gradient descent: step, then (UFM+) clip negatives to 0, then
+ * renormalise each row. stepPer "epoch" takes one step on the sum of the epoch's batch losses (the theory's
+ * objective); "batch" takes one step per batch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Batcher, type BatchingOptions } from './batching';
+import { ofOptimum } from './closed-form';
+import { geometry, type Geometry } from './geometry';
+import { labelsFromCounts } from './imbalance';
+import { FlatOptimizer, type OptimizerName, type OptimizerState } from './optim';
+import { makeRng } from './rng';
+import type { LossForm } from './scl-oracle';
+import { makeBatchMasks, sclLossAndGrad, type BatchMasks } from './scl';
+
+export interface UfmSpec {
+  k: number;
+  d: number;
+  counts: number[];
+  relu: boolean;
+  tau: number;
+  lossForm: LossForm;
+  batching: BatchingOptions & { stepPer: 'epoch' | 'batch' };
+  optimizer: { name: OptimizerName; lr: number; momentum?: number };
+  epochs: number;
+  seed: number;
+  evalEvery: number;
+}
+
+export interface UfmState {
+  /** Epochs completed. */
+  epoch: number;
+  H: Float32Array;
+  opt: OptimizerState;
+}
+
+/** One evaluation point: metrics of the features after `epoch` completed epochs. */
+export interface EvalRecord {
+  epoch: number;
+  loss: number;
+  optimalLoss: number | null;
+  gap: number | null;
+  deltaOF: number;
+  deltaETF: number;
+  nc1: number;
+  cosMean: number;
+  cosMin: number;
+  cosMax: number;
+  normRatio: number;
+  nccAccTrain: number;
+}
+
+export interface TrainHooks {
+  /** After every epoch with the summed loss of its steps. */
+  onEpoch?(epoch: number, loss: number): void;
+  /** At every evaluation point (epoch 0, every evalEvery, and the last). */
+  onEval?(rec: EvalRecord, geom: Geometry): void;
+  /** Checked at every epoch boundary; true stops the run (cooperative cancel). */
+  shouldStop?(): boolean;
+}
+
+export class NonFiniteLossError extends Error {
+  constructor(readonly epoch: number, readonly value: number) {
+    super(`the loss became ${value} at epoch ${epoch}: the run was stopped (try a smaller lr or a larger temperature)`);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+export class UfmTrainer {
+  readonly n: number;
+  readonly labels: Int32Array;
+  readonly batcher: Batcher;
+  state: UfmState;
+  private opt: FlatOptimizer;
+  private maskCache = new Map<string, BatchMasks>();
+
+  constructor(readonly spec: UfmSpec, restore?: UfmState) {
+    if (spec.counts.length !== spec.k) throw new Error(`the imbalance profile gives ${spec.counts.length} classes, expected ${spec.k}`);
+    this.labels = labelsFromCounts(spec.counts);
+    this.n = this.labels.length;
+    this.batcher = new Batcher(this.labels, spec.k, spec.batching, spec.seed);
+    const size = this.n * spec.d;
+    if (restore) {
+      if (restore.H.length !== size) throw new Error(`checkpoint has ${restore.H.length} feature values, expected ${size}`);
+      this.state = { epoch: restore.epoch, H: restore.H.slice(), opt: restore.opt };
+    } else {
+      this.state = { epoch: 0, H: this.initialFeatures(), opt: { t: 0 } };
+    }
+    const o = spec.optimizer;
+    this.opt = new FlatOptimizer(o.name, o.lr, o.momentum ?? 0.9, size, restore ? restore.opt : undefined);
+    this.state.opt = this.opt.state;
+  }
+
+  /** Seeded Gaussian rows, made feasible: |.| under ReLU, then unit norm. */
+  private initialFeatures(): Float32Array {
+    const { d, relu, seed } = this.spec;
+    const rng = makeRng(seed, 'init');
+    const H = new Float32Array(this.n * d);
+    for (let i = 0; i < H.length; i++) H[i] = relu ? Math.abs(rng.normal()) : rng.normal();
+    this.project(H);
+    return H;
+  }
+
+  /** (UFM+) clip negatives, then renormalise each row; a row clipped to zero restarts at the uniform direction. */
+  project(H: Float32Array): void {
+    const d = this.spec.d;
+    for (let i = 0; i < this.n; i++) {
+      let s = 0;
+      for (let t = i * d; t < (i + 1) * d; t++) {
+        if (this.spec.relu && H[t] < 0) H[t] = 0;
+        s += H[t] * H[t];
+      }
+      if (s < 1e-24) {
+        for (let t = i * d; t < (i + 1) * d; t++) H[t] = 1 / Math.sqrt(d);
+        continue;
+      }
+      const inv = 1 / Math.sqrt(s);
+      for (let t = i * d; t < (i + 1) * d; t++) H[t] *= inv;
+    }
+  }
+
+  private masksFor(key: string | null, labels: Int32Array, nb: number, B: number): { masks: BatchMasks; owned: boolean } {
+    if (key !== null) {
+      let m = this.maskCache.get(key);
+      if (!m) {
+        m = makeBatchMasks(labels, nb, B, this.spec.tau, this.spec.lossForm);
+        this.maskCache.set(key, m);
+      }
+      return { masks: m, owned: false };
+    }
+    return { masks: makeBatchMasks(labels, nb, B, this.spec.tau, this.spec.lossForm), owned: true };
+  }
+
+  /**
+   * Loss summed over `batches` at the current features; when `grad` is given, adds dL/dH into it.
+   * Batches of equal length are stacked and computed together.
+   */
+  lossAndGrad(batches: number[][], grad: Float32Array | null, cacheKey: string | null): number {
+    const { d } = this.spec;
+    const H = this.state.H;
+    const groups = new Map<number, number[][]>();
+    for (const b of batches) {
+      const g = groups.get(b.length);
+      if (g) g.push(b);
+      else groups.set(b.length, [b]);
+    }
+    let total = 0;
+    for (const [B, group] of groups) {
+      const nb = group.length;
+      const X = new Float32Array(nb * B * d);
+      const ys = new Int32Array(nb * B);
+      let r = 0;
+      for (const b of group)
+        for (const i of b) {
+          X.set(H.subarray(i * d, i * d + d), r * d);
+          ys[r++] = this.labels[i];
+        }
+      const { masks, owned } = this.masksFor(cacheKey === null ? null : `${cacheKey}:${B}`, ys, nb, B);
+      const x = tf.tensor3d(X, [nb, B, d]);
+      const { loss, grad: gX } = sclLossAndGrad(x, masks, this.spec.tau);
+      total += loss.dataSync()[0];
+      if (grad) {
+        const g = gX.dataSync() as Float32Array;
+        r = 0;
+        for (const b of group)
+          for (const i of b) {
+            const o = i * d, go = r++ * d;
+            for (let t = 0; t < d; t++) grad[o + t] += g[go + t];
+          }
+      }
+      tf.dispose([x, loss, gX]);
+      if (owned) masks.dispose();
+    }
+    return total;
+  }
+
+  /** Batches that stay the same every epoch can reuse their masks. */
+  private cacheKey(): string | null {
+    const s = this.spec.batching.strategy;
+    return s === 'fixed' || s === 'full' ? s : null;
+  }
+
+  /** Metrics of the current features; loss and L* over epoch `epoch`'s batches. */
+  evaluate(): { rec: EvalRecord; geom: Geometry } {
+    const { k, d, counts, relu, tau, lossForm } = this.spec;
+    const e = this.state.epoch;
+    const batches = this.batcher.epoch(e);
+    const loss = this.lossAndGrad(batches, null, this.cacheKey());
+    if (!Number.isFinite(loss)) throw new NonFiniteLossError(e, loss);
+    const geom = geometry(this.state.H, d, this.labels, k, counts);
+    const optimalLoss = relu ? ofOptimum(batches, this.labels, tau, lossForm) : null;
+    const rec: EvalRecord = {
+      epoch: e,
+      loss,
+      optimalLoss,
+      gap: optimalLoss === null ? null : loss - optimalLoss,
+      deltaOF: geom.deltaOF,
+      deltaETF: geom.deltaETF,
+      nc1: geom.nc1,
+      cosMean: geom.cosMean,
+      cosMin: geom.cosMin,
+      cosMax: geom.cosMax,
+      normRatio: geom.normRatio,
+      nccAccTrain: geom.nccAccTrain,
+    };
+    return { rec, geom };
+  }
+
+  /** One epoch of training; returns the summed loss of its steps. */
+  trainEpoch(): number {
+    const e = this.state.epoch;
+    const H = this.state.H;
+    const batches = this.batcher.epoch(e);
+    const grad = new Float32Array(H.length);
+    let loss = 0;
+    if (this.spec.batching.stepPer === 'epoch') {
+      loss = this.lossAndGrad(batches, grad, this.cacheKey());
+      this.opt.step(H, grad);
+      this.project(H);
+    } else {
+      for (const b of batches) {
+        grad.fill(0);
+        loss += this.lossAndGrad([b], grad, null);
+        this.opt.step(H, grad);
+        this.project(H);
+      }
+    }
+    if (!Number.isFinite(loss)) throw new NonFiniteLossError(e + 1, loss);
+    this.state.epoch = e + 1;
+    return loss;
+  }
+
+  isEvalEpoch(e: number): boolean {
+    return e === 0 || e % this.spec.evalEvery === 0 || e === this.spec.epochs;
+  }
+
+  /** Train to spec.epochs (from the current state), evaluating on schedule. */
+  run(hooks: TrainHooks = {}): { status: 'finished' | 'cancelled'; history: EvalRecord[]; last: { rec: EvalRecord; geom: Geometry } } {
+    const history: EvalRecord[] = [];
+    let last = this.evaluate();
+    if (this.state.epoch === 0 || this.isEvalEpoch(this.state.epoch)) {
+      history.push(last.rec);
+      hooks.onEval?.(last.rec, last.geom);
+    }
+    let status: 'finished' | 'cancelled' = 'finished';
+    while (this.state.epoch < this.spec.epochs) {
+      if (hooks.shouldStop?.()) {
+        status = 'cancelled';
+        break;
+      }
+      const loss = this.trainEpoch();
+      hooks.onEpoch?.(this.state.epoch, loss);
+      if (this.isEvalEpoch(this.state.epoch)) {
+        last = this.evaluate();
+        history.push(last.rec);
+        hooks.onEval?.(last.rec, last.geom);
+      }
+    }
+    return { status, history, last };
+  }
+
+  dispose(): void {
+    for (const m of this.maskCache.values()) m.dispose();
+    this.maskCache.clear();
+  }
+}
