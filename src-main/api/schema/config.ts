@@ -2,9 +2,10 @@
  * The run configuration contract: one schema, shared by the CLI files, the store (config_json), the runner's
  * worker messages, the API and the renderer's forms. Keys here are the keys everywhere.
  *
- * This module is a leaf: it imports only zod, so every layer (science excepted) may depend on it.
+ * It imports only zod and the science core's pure imbalance arithmetic, so every layer but science may use it.
  */
 import { z } from 'zod';
+import { classCounts } from '../../science/imbalance';
 
 const positiveInt = (what: string) =>
   z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be > 0`);
@@ -86,3 +87,86 @@ export const ufmConfigSchema = z.strictObject({
   /** Initialisation scale is irrelevant after projection; init is a seeded Gaussian, projected. */
 });
 export type UfmConfig = z.infer<typeof ufmConfigSchema>;
+
+/** Every run kind; more kinds join this union. */
+export const runConfigSchema = z.discriminatedUnion('kind', [ufmConfigSchema], {
+  error: 'kind must be "ufm"',
+});
+export type RunConfig = z.infer<typeof runConfigSchema>;
+
+export interface ConfigIssue {
+  /** Dotted path of the field, e.g. "batching.batchSize" ("" for the whole config). */
+  field: string;
+  message: string;
+}
+
+/** A config that failed validation; `issues` name every wrong field. */
+export class ConfigError extends Error {
+  constructor(readonly issues: ConfigIssue[], readonly source?: string) {
+    super(
+      (source ? `invalid config in ${source}:\n` : 'invalid config:\n') +
+        issues.map((i) => `  ${i.field || '(config)'}: ${i.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Cross-field rules that a per-field schema cannot say. */
+function crossFieldIssues(c: RunConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const counts = classCounts(c.imbalance, c.classes);
+  if (c.imbalance.profile === 'custom' && counts.length !== c.classes) {
+    issues.push({ field: 'imbalance.counts', message: `has ${counts.length} entries but classes is ${c.classes}` });
+  }
+  counts.forEach((nc, cls) => {
+    if (nc < 2) {
+      issues.push({
+        field: c.imbalance.profile === 'custom' ? `imbalance.counts.${cls}` : 'imbalance',
+        message: `class ${cls} gets ${nc} example(s); every class needs >= 2 (a single example has no positive pair)`,
+      });
+    }
+  });
+  const n = counts.reduce((a, b) => a + b, 0);
+  if (c.batching.strategy !== 'full') {
+    if (c.batching.batchSize === undefined) {
+      issues.push({ field: 'batching.batchSize', message: `is required for strategy "${c.batching.strategy}"` });
+    } else if (c.batching.batchSize > n) {
+      issues.push({ field: 'batching.batchSize', message: `${c.batching.batchSize} is larger than the number of examples (${n})` });
+    }
+  }
+  if (c.relu && c.dim < c.classes) {
+    issues.push({ field: 'dim', message: `${c.dim} is smaller than classes (${c.classes}): with relu an orthogonal frame needs dim >= classes` });
+  }
+  return issues;
+}
+
+function zodIssues(e: z.ZodError): ConfigIssue[] {
+  return e.issues.map((i) => {
+    const field = i.path.map(String).join('.');
+    if (i.code === 'unrecognized_keys') {
+      const keys = i.keys.map((k) => (field ? `${field}.${k}` : k));
+      return { field: keys.join(', '), message: `unknown key${keys.length > 1 ? 's' : ''} (not part of the run config)` };
+    }
+    return { field, message: i.message };
+  });
+}
+
+/** Validate a parsed JSON value as a run config; throws ConfigError naming every wrong field. */
+export function parseRunConfig(raw: unknown, source?: string): RunConfig {
+  const r = runConfigSchema.safeParse(raw);
+  if (!r.success) throw new ConfigError(zodIssues(r.error), source);
+  const issues = crossFieldIssues(r.data);
+  if (issues.length) throw new ConfigError(issues, source);
+  return r.data;
+}
+
+/** Parse JSON text then validate; malformed JSON is a ConfigError too. */
+export function parseRunConfigText(text: string, source?: string): RunConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError([{ field: '', message: `malformed JSON: ${(e as Error).message}` }], source);
+  }
+  return parseRunConfig(raw, source);
+}

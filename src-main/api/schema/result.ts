@@ -1,0 +1,58 @@
+/** The result object of a run: what `scl-lab run --json` prints and what the store keeps as result_json. */
+import { z } from 'zod';
+import { runConfigSchema } from './config';
+
+const num = z.number();
+const nullableNum = z.number().nullable();
+
+export const evalRecordSchema = z.object({
+  epoch: z.number().int().nonnegative(),
+  loss: num,
+  optimalLoss: nullableNum,
+  gap: nullableNum,
+  deltaOF: num,
+  deltaETF: num,
+  nc1: num,
+  cosMean: num,
+  cosMin: num,
+  cosMax: num,
+  normRatio: num,
+  nccAccTrain: num,
+  nccAccTest: nullableNum.optional(),
+});
+export type EvalRecordOut = z.infer<typeof evalRecordSchema>;
+
+export const finalMetricsSchema = z.object({
+  epoch: z.number().int().nonnegative(),
+  loss: num,
+  optimalLoss: nullableNum,
+  gap: nullableNum,
+  deltaOF: num,
+  deltaETF: num,
+  nc1: num,
+  cosMean: num,
+  cosMin: num,
+  cosMax: num,
+  cosGroups: z.object({ majMaj: nullableNum, minMin: nullableNum, majMin: nullableNum }),
+  normRatio: num,
+  classNorms: z.array(num),
+  classCounts: z.array(z.number().int()),
+  nccAccTrain: num,
+  nccAccTest: nullableNum.optional(),
+});
+export type FinalMetrics = z.infer<typeof finalMetricsSchema>;
+
+export const runStatusSchema = z.enum(['queued', 'running', 'finished', 'failed', 'cancelled', 'interrupted']);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+export const runResultSchema = z.object({
+  runId: z.number().int().optional(),
+  status: runStatusSchema,
+  backend: z.string(),
+  config: runConfigSchema,
+  final: finalMetricsSchema.nullable(),
+  history: z.array(evalRecordSchema),
+  seconds: z.number().nonnegative(),
+  error: z.string().optional(),
+});
+export type RunResult = z.infer<typeof runResultSchema>;

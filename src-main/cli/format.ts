@@ -1,0 +1,44 @@
+/** Human-readable summaries for the terminal. */
+import type { RunResult } from '../api/schema/result';
+import type { ConditionReport } from '../science/analyser';
+
+const f = (x: number | null | undefined, digits = 4) =>
+  x === null || x === undefined ? '—' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(digits);
+
+export function formatResult(r: RunResult): string {
+  const c = r.config;
+  const lines: string[] = [];
+  lines.push(`${r.runId !== undefined ? `run ${r.runId} ` : ''}${r.status} in ${r.seconds.toFixed(1)} s on ${r.backend}`);
+  lines.push(`  ${c.kind}  k=${c.classes} d=${c.dim} relu=${c.relu} tau=${c.temperature} ${c.batching.strategy}${c.batching.binding ? '+binding' : ''} epochs=${c.epochs} seed=${c.seed}`);
+  const m = r.final;
+  if (m) {
+    lines.push(`  epoch ${m.epoch}`);
+    lines.push(`  loss          ${f(m.loss)}${m.optimalLoss !== null ? `   L* ${f(m.optimalLoss)}   gap ${f(m.gap)}` : ''}`);
+    lines.push(`  Delta_OF      ${f(m.deltaOF)}   (0 = orthogonal frame)`);
+    lines.push(`  Delta_ETF     ${f(m.deltaETF)}   (0 = simplex ETF or OF)`);
+    lines.push(`  NC1           ${f(m.nc1)}   (1/k tr(Sw Sb^+))`);
+    lines.push(`  cos(mu,mu')   mean ${f(m.cosMean)}  min ${f(m.cosMin)}  max ${f(m.cosMax)}`);
+    lines.push(`                maj-maj ${f(m.cosGroups.majMaj)}  min-min ${f(m.cosGroups.minMin)}  maj-min ${f(m.cosGroups.majMin)}`);
+    lines.push(`  norms         ${m.classNorms.map((x) => x.toFixed(3)).join(' ')}  (max/min ${f(m.normRatio)})`);
+    lines.push(`  NCC accuracy  train ${f(m.nccAccTrain)}${m.nccAccTest !== undefined && m.nccAccTest !== null ? `  test ${f(m.nccAccTest)}` : ''}`);
+  }
+  if (r.error) lines.push(`  error: ${r.error}`);
+  return lines.join('\n');
+}
+
+function formatReport(title: string, r: ConditionReport): string[] {
+  const out = [`${title}: ${r.batches} batches — ${r.ofUnique ? 'OF is the unique UFM+ minimiser' : 'conditions FAIL: the OF is not guaranteed'}`];
+  out.push(`  (a) within-class connectivity: ${r.withinClassConnected ? 'ok' : `FAILS for classes ${r.disconnectedClasses.join(', ')}`}`);
+  for (const c of r.classes.filter((c) => c.components > 1))
+    out.push(`      class ${c.class}: ${c.size} examples in ${c.components} components${c.unseen ? `, ${c.unseen} never in a batch` : ''}`);
+  out.push(`  (b) class-pair coverage:        ${r.allPairsCovered ? 'ok' : `FAILS for ${r.uncoveredPairs.length} pair(s): ${r.uncoveredPairs.slice(0, 12).map(([a, b]) => `${a}-${b}`).join(' ')}${r.uncoveredPairs.length > 12 ? ' ...' : ''}`}`);
+  return out;
+}
+
+export function formatAnalysis(a: { oneEpoch: ConditionReport; union: ConditionReport; binding: number[] | null }): string {
+  return [
+    ...formatReport('one epoch', a.oneEpoch),
+    ...formatReport(`union of ${a.union.epochs} epochs`, a.union),
+    a.binding ? `binding examples (one per class): ${a.binding.join(' ')}` : 'no batch-binding',
+  ].join('\n');
+}
