@@ -3,7 +3,7 @@
  * Forward and the analytic gradient are computed together (two batched matmuls each), which is what makes the
  * UFM solver fast; `sclLoss` wraps the same computation in tf.customGrad for autograd in deep training.
  *
- *   S = X X^T / tau;  for anchor i: lse_i = logsumexp_{l != i} S_il (max-shifted);  w_ij = 1[y_j = y_i, j != i]/npos_i
+ *   S = X X^T / tau;  for anchor i: lse_i = logsumexp_{l != i} S_il (shifted);  w_ij = 1[y_j = y_i, j != i]/npos_i
  *   L = sum_i a_i lse_i - sum_ij w_ij S_ij             (a_i = 1 when npos_i >= 1; anchors without positives add nothing)
  *   dL/dS = a_i softmax_il - w_il;   dL/dX = (G + G^T) X / tau
  */
@@ -12,47 +12,50 @@ import { SUPCON_BASE_TAU, type LossForm } from './scl-oracle';
 
 /** Label-only quantities of a stack of batches; reusable while the batches stay the same (fixed, full). */
 export interface BatchMasks {
-  /** w_ij: positive weights, [nb, B, B]. */
-  w: tf.Tensor3D;
-  /** a_i: 1 for anchors with at least one positive, [nb, B, 1]. */
-  valid: tf.Tensor3D;
-  /** 0 off the diagonal, -1e9 on it: excludes the anchor from its own denominator. */
-  selfMask: tf.Tensor3D;
-  /** Per-batch factor: 1 (paper) or tau/0.07/#anchors (supcon-mean), [nb, 1, 1]. */
-  scale: tf.Tensor3D;
+  /** Per-batch factor folded in: a_i * s_b (a_i = 1 for anchors with a positive; s_b = 1 for "paper"), [nb, B, 1]. */
+  validScaled: tf.Tensor3D;
+  /** s_b / npos_i for anchors with a positive, else 0, [nb, B, 1]. */
+  invNposScaled: tf.Tensor3D;
+  /** One-hot labels, [nb, B, k]. */
+  onehot: tf.Tensor3D;
+  /** 1 off the diagonal, 0 on it (excludes the anchor from its own denominator), [1, B, B]. */
+  notSelf: tf.Tensor3D;
   dispose(): void;
 }
 
 /** labels: nb*B class ids, batch-major. */
 export function makeBatchMasks(labels: Int32Array, nb: number, B: number, tau: number, form: LossForm): BatchMasks {
-  const w = new Float32Array(nb * B * B);
-  const valid = new Float32Array(nb * B);
-  const scale = new Float32Array(nb);
+  let k = 0;
+  for (const y of labels) k = Math.max(k, y + 1);
+  const validScaled = new Float32Array(nb * B);
+  const invNpos = new Float32Array(nb * B);
+  const onehot = new Float32Array(nb * B * k);
+  const classCount = new Int32Array(k);
   for (let b = 0; b < nb; b++) {
     const off = b * B;
+    classCount.fill(0);
+    for (let i = 0; i < B; i++) classCount[labels[off + i]]++;
     let anchors = 0;
+    for (let i = 0; i < B; i++) if (classCount[labels[off + i]] >= 2) anchors++;
+    const s = form === 'paper' ? 1 : anchors === 0 ? 0 : tau / SUPCON_BASE_TAU / anchors;
     for (let i = 0; i < B; i++) {
-      let npos = 0;
-      const yi = labels[off + i];
-      for (let j = 0; j < B; j++) if (j !== i && labels[off + j] === yi) npos++;
-      if (npos === 0) continue;
-      anchors++;
-      valid[off + i] = 1;
-      const inv = 1 / npos;
-      const row = (off + i) * B;
-      for (let j = 0; j < B; j++) if (j !== i && labels[off + j] === yi) w[row + j] = inv;
+      const y = labels[off + i];
+      onehot[(off + i) * k + y] = 1;
+      const npos = classCount[y] - 1;
+      if (npos === 0) continue; // no positive: no term, but still a negative for the others
+      validScaled[off + i] = s;
+      invNpos[off + i] = s / npos;
     }
-    scale[b] = form === 'paper' ? 1 : anchors === 0 ? 0 : tau / SUPCON_BASE_TAU / anchors;
   }
-  const self = new Float32Array(B * B);
-  for (let i = 0; i < B; i++) self[i * B + i] = -1e9;
+  const notSelf = new Float32Array(B * B).fill(1);
+  for (let i = 0; i < B; i++) notSelf[i * B + i] = 0;
   const masks = {
-    w: tf.tensor3d(w, [nb, B, B]),
-    valid: tf.tensor3d(valid, [nb, B, 1]),
-    selfMask: tf.tensor3d(self, [1, B, B]),
-    scale: tf.tensor3d(scale, [nb, 1, 1]),
+    validScaled: tf.tensor3d(validScaled, [nb, B, 1]),
+    invNposScaled: tf.tensor3d(invNpos, [nb, B, 1]),
+    onehot: tf.tensor3d(onehot, [nb, B, k]),
+    notSelf: tf.tensor3d(notSelf, [1, B, B]),
     dispose() {
-      tf.dispose([masks.w, masks.valid, masks.selfMask, masks.scale]);
+      tf.dispose([masks.validScaled, masks.invNposScaled, masks.onehot, masks.notSelf]);
     },
   };
   return masks;
@@ -63,21 +66,40 @@ function transposeLast(x: tf.Tensor3D): tf.Tensor3D {
 }
 
 /**
- * Loss (sum over the stack's batches, as a scalar) and its gradient with respect to X.
+ * Loss (sum over the stack's batches, as a scalar) and its gradient with respect to X. Rows of X must have
+ * unit norm (UFM features are projected, deep embeddings L2-normalised), so |S_il| <= 1/tau and the constant
+ * shift c = 1/tau is a safe log-sum-exp shift while 2/tau <= 60; below tau = 1/30 the exact row max is used.
+ * The positive-pair terms go through class sums (one-hot matmuls): no B x B tensor for them.
  * Caller owns the returned tensors.
  */
 export function sclLossAndGrad(X: tf.Tensor3D, m: BatchMasks, tau: number): { loss: tf.Scalar; grad: tf.Tensor3D } {
   return tf.tidy(() => {
-    const S = tf.div(tf.matMul(X, transposeLast(X)), tau) as tf.Tensor3D;
-    const Sm = tf.add(S, m.selfMask);
-    const mx = tf.max(Sm, 2, true);
-    const E = tf.exp(tf.sub(Sm, mx));
-    const den = tf.sum(E, 2, true);
-    const lse = tf.add(mx, tf.log(den));
-    const perBatch = tf.sub(tf.sum(tf.mul(m.valid, lse), [1, 2], true), tf.sum(tf.mul(m.w, S), [1, 2], true));
-    const loss = tf.sum(tf.mul(perBatch, m.scale)) as tf.Scalar;
-    const G = tf.mul(tf.sub(tf.mul(m.valid, tf.div(E, den)), m.w), m.scale);
-    const grad = tf.div(tf.matMul(tf.add(G, transposeLast(G as tf.Tensor3D)), X), tau) as tf.Tensor3D;
+    const [nb, B] = X.shape;
+    const Xs = tf.div(X, tau) as tf.Tensor3D;
+    let E: tf.Tensor3D;
+    let shift: tf.Tensor;
+    if (2 / tau <= 60) {
+      // S - 1/tau in one matmul: [X/tau, -1/tau] . [X, 1]^T
+      const a = tf.concat([Xs, tf.fill([nb, B, 1], -1 / tau)], 2) as tf.Tensor3D;
+      const b = tf.concat([X, tf.ones([nb, B, 1])], 2) as tf.Tensor3D;
+      E = tf.mul(tf.exp(tf.matMul(a, transposeLast(b))), m.notSelf);
+      shift = tf.scalar(1 / tau);
+    } else {
+      const S = tf.matMul(Xs, transposeLast(X));
+      const Sm = tf.sub(S, tf.mul(tf.sub(1, m.notSelf), 1e9));
+      shift = tf.max(Sm, 2, true);
+      E = tf.exp(tf.sub(Sm, shift)) as tf.Tensor3D;
+    }
+    const den = tf.sum(E, 2, true); // [nb, B, 1]
+    const lse = tf.add(shift, tf.log(den));
+    // positives: W X with W_ij = 1[y_j = y_i, j != i]/npos_i is (classSum_{y_i} - x_i)/npos_i
+    const classSums = tf.matMul(transposeLast(m.onehot), X); // [nb, k, d]
+    const WX = tf.mul(tf.sub(tf.matMul(m.onehot, classSums), X), m.invNposScaled);
+    const loss = tf.sub(tf.sum(tf.mul(m.validScaled, lse)), tf.div(tf.sum(tf.mul(X, WX)), tau)) as tf.Scalar;
+    // dL/dS = a s softmax - s W  =>  dL/dX = ((A + A^T) X - 2 W X) / tau
+    const A = tf.mul(E, tf.div(m.validScaled, den)) as tf.Tensor3D;
+    const AX = tf.matMul(tf.add(A, transposeLast(A)), X);
+    const grad = tf.div(tf.sub(AX, tf.mul(WX, 2)), tau) as tf.Tensor3D;
     return { loss, grad };
   });
 }
