@@ -1,0 +1,232 @@
+import * as path from 'node:path';
+import { DEFAULT_KEEP_CHECKPOINTS, checkpointSteps, latestCheckpoint, saveCheckpoint } from './checkpoints';
+import { openConnection } from './connection';
+import { StoreContext } from './context';
+import { metricsCsv, runsCsv, writeCsvFiles } from './csv';
+import { StoreError, wrapError } from './errors';
+import { exportRuns } from './export';
+import type { ExportBundle } from './export-format';
+import { importRuns, type ImportOptions, type ImportReport } from './import';
+import { userVersion } from './migrations';
+import { defaultDbPath } from './paths';
+import { reconcile, type ReconcileOptions } from './reconcile';
+import { countRuns, getRun, getRunByUuid, listRuns, seedGroups } from './run-queries';
+import * as runs from './runs';
+import { getSeries, getSeriesMany, getSnapshot, getSnapshots, metricKeys, snapshotSteps } from './series';
+import { createSweep, getSweep, listSweeps } from './sweeps';
+import type {
+  CheckReport, Checkpoint, CreateRunInput, EndStatus, FinishInfo, ListRunsQuery, RunRecord, SeedGroup, Series,
+  SeriesQuery, Snapshot, StartInfo, Sweep, WalCheckpointResult,
+} from './types';
+import { MetricWriter, type MetricWriterOptions } from './writer';
+
+export interface OpenStoreOptions {
+  /** A reader: opens the file read-only with query_only=1; the file must exist at the current schema. */
+  readonly readonly?: boolean;
+  /** Checkpoints kept per run (default 2). */
+  readonly keepCheckpoints?: number;
+}
+
+/** Opens (creating and migrating if needed) the run database; default file: defaultDbPath(). */
+export function openStore(file: string = defaultDbPath(), opts: OpenStoreOptions = {}): Store {
+  const abs = path.resolve(file);
+  const readonly = opts.readonly === true;
+  return new Store(new StoreContext(openConnection(abs, { readonly }), abs, readonly), opts);
+}
+
+/**
+ * One connection to the run database. A writer (the default) owns schema migrations, run lifecycle writes
+ * and at most one MetricWriter; readers (`readonly`) only query. Not shareable across threads: open one per
+ * thread / process.
+ */
+export class Store {
+  private writer: MetricWriter | null = null;
+  private readonly keepCheckpoints: number;
+
+  /** @internal use openStore() */
+  constructor(
+    private readonly ctx: StoreContext,
+    opts: OpenStoreOptions = {},
+  ) {
+    this.keepCheckpoints = opts.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS;
+  }
+
+  get file(): string {
+    return this.ctx.file;
+  }
+
+  get readonly(): boolean {
+    return this.ctx.readonly;
+  }
+
+  // ---- runs ----
+  createRun(input: CreateRunInput): number {
+    return runs.createRun(this.ctx, input);
+  }
+  markStarted(id: number, info: StartInfo): void {
+    runs.markStarted(this.ctx, id, info);
+  }
+  heartbeat(id: number, lastStep: number | null = null): void {
+    runs.heartbeat(this.ctx, id, lastStep);
+  }
+  finishRun(id: number, status: EndStatus, info: FinishInfo = {}): void {
+    runs.finishRun(this.ctx, id, status, info);
+  }
+  getRun(id: number): RunRecord {
+    return getRun(this.ctx, id);
+  }
+  getRunByUuid(uuid: string): RunRecord | null {
+    return getRunByUuid(this.ctx, uuid);
+  }
+  listRuns(q: ListRunsQuery = {}): RunRecord[] {
+    return listRuns(this.ctx, q);
+  }
+  countRuns(q: ListRunsQuery = {}): number {
+    return countRuns(this.ctx, q);
+  }
+  setNotes(id: number, notes: string | null): void {
+    runs.setNotes(this.ctx, id, notes);
+  }
+  addTag(id: number, tag: string): void {
+    runs.addTag(this.ctx, id, tag);
+  }
+  removeTag(id: number, tag: string): boolean {
+    return runs.removeTag(this.ctx, id, tag);
+  }
+  deleteRun(id: number): void {
+    runs.deleteRun(this.ctx, id);
+  }
+  restoreRun(id: number): void {
+    runs.restoreRun(this.ctx, id);
+  }
+  seedGroups(q: Pick<ListRunsQuery, 'kind' | 'sweepId' | 'status'> = {}): SeedGroup[] {
+    return seedGroups(this.ctx, q);
+  }
+  /** At start-up: runs left `running` by a dead owner or without a heartbeat for 30 s become `interrupted`. */
+  reconcile(now: number = Date.now(), opts: ReconcileOptions = {}): number[] {
+    return reconcile(this.ctx, now, opts);
+  }
+
+  // ---- metrics ----
+  /** The connection's one MetricWriter; close it (or the store) before asking for another. */
+  metricWriter(opts: MetricWriterOptions = {}): MetricWriter {
+    this.ctx.assertWritable('write metrics');
+    if (this.writer !== null) {
+      throw new StoreError('STATE', `a MetricWriter is already open on ${this.file}; close it before opening another`);
+    }
+    const w = new MetricWriter(this.ctx, opts, () => {
+      if (this.writer === w) this.writer = null;
+    });
+    this.writer = w;
+    return w;
+  }
+  getSeries(runId: number, key: string, q: SeriesQuery = {}): Series {
+    return getSeries(this.ctx, runId, key, q);
+  }
+  getSeriesMany(runIds: readonly number[], key: string, q: SeriesQuery = {}): Series[] {
+    return getSeriesMany(this.ctx, runIds, key, q);
+  }
+  getSnapshots(runId: number, key: string): Snapshot[] {
+    return getSnapshots(this.ctx, runId, key);
+  }
+  getSnapshot(runId: number, key: string, step: number): Snapshot | null {
+    return getSnapshot(this.ctx, runId, key, step);
+  }
+  snapshotSteps(runId: number, key: string): number[] {
+    return snapshotSteps(this.ctx, runId, key);
+  }
+  metricKeys(runId: number): { scalars: string[]; snapshots: string[] } {
+    return metricKeys(this.ctx, runId);
+  }
+
+  // ---- checkpoints ----
+  /** Flush the MetricWriter first if metrics up to `step` must be durable with the checkpoint. */
+  saveCheckpoint(runId: number, step: number, data: Uint8Array, meta?: unknown): void {
+    saveCheckpoint(this.ctx, runId, step, data, meta, this.keepCheckpoints);
+  }
+  latestCheckpoint(runId: number): Checkpoint | null {
+    return latestCheckpoint(this.ctx, runId);
+  }
+  checkpointSteps(runId: number): number[] {
+    return checkpointSteps(this.ctx, runId);
+  }
+
+  // ---- sweeps ----
+  createSweep(name: string, spec: unknown): number {
+    return createSweep(this.ctx, name, spec);
+  }
+  listSweeps(): Sweep[] {
+    return listSweeps(this.ctx);
+  }
+  getSweep(id: number): Sweep {
+    return getSweep(this.ctx, id);
+  }
+
+  // ---- export / import ----
+  exportRuns(ids?: readonly number[]): ExportBundle {
+    return exportRuns(this.ctx, ids);
+  }
+  importRuns(bundle: unknown, opts: ImportOptions = {}): ImportReport {
+    return importRuns(this.ctx, bundle, opts);
+  }
+  runsCsv(ids?: readonly number[]): string {
+    return runsCsv(this.ctx, ids);
+  }
+  metricsCsv(ids?: readonly number[]): string {
+    return metricsCsv(this.ctx, ids);
+  }
+  writeCsvFiles(dir: string, ids?: readonly number[]): { runs: string; metrics: string } {
+    return writeCsvFiles(this.ctx, dir, ids);
+  }
+
+  // ---- maintenance ----
+  /** integrity_check (or quick_check) plus foreign-key check, row counts and schema version. */
+  check(opts: { quick?: boolean } = {}): CheckReport {
+    this.ctx.assertOpen();
+    const db = this.ctx.db;
+    const problems = (db.pragma(opts.quick === true ? 'quick_check(20)' : 'integrity_check(20)', { simple: false }) as
+      Record<string, string>[]).map((r) => Object.values(r)[0]!).filter((m) => m !== 'ok');
+    const fk = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+    for (const v of fk.slice(0, 20)) problems.push(`${v.table} row ${v.rowid}: missing ${v.parent} row`);
+    // scalars / run_summary have no FK clauses (see migrations.ts); the summary reveals orphaned series
+    const orphans = db
+      .prepare('SELECT DISTINCT run_id FROM run_summary WHERE run_id NOT IN (SELECT id FROM runs) LIMIT 20')
+      .pluck(true)
+      .all() as number[];
+    for (const id of orphans) problems.push(`scalars of run ${id}: the run does not exist`);
+    const count = (table: string): number => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return {
+      integrity: problems.length === 0 ? 'ok' : problems.join('\n'),
+      counts: {
+        runs: count('runs'),
+        scalars: count('scalars'),
+        snapshots: count('snapshots'),
+        checkpoints: count('checkpoints'),
+        sweeps: count('sweeps'),
+      },
+      userVersion: userVersion(db),
+    };
+  }
+
+  /** PRAGMA wal_checkpoint (TRUNCATE by default): call when a run ends or the app goes idle. */
+  walCheckpoint(mode: 'PASSIVE' | 'FULL' | 'RESTART' | 'TRUNCATE' = 'TRUNCATE'): WalCheckpointResult {
+    this.ctx.assertWritable('checkpoint the WAL');
+    try {
+      const [r] = this.ctx.db.pragma(`wal_checkpoint(${mode})`) as { busy: number; log: number; checkpointed: number }[];
+      return { busy: r!.busy !== 0, walFrames: r!.log, checkpointedFrames: r!.checkpointed };
+    } catch (err) {
+      throw wrapError(err, `wal_checkpoint(${mode}) on ${this.file} failed`);
+    }
+  }
+
+  /** Flushes and closes the MetricWriter (if any), then the connection. Safe to call twice. */
+  close(): void {
+    if (!this.ctx.db.open) return;
+    try {
+      this.writer?.close();
+    } finally {
+      this.ctx.markClosed();
+      this.ctx.db.close();
+    }
+  }
+}

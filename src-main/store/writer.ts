@@ -1,0 +1,200 @@
+import { applyBatch, type PendingScalar, type PendingSnapshot } from './batch';
+import { encodeF64 } from './blob';
+import type { StoreContext } from './context';
+import { StoreError, wrapError } from './errors';
+import type { MetricInput, SnapshotInput } from './types';
+
+export interface MetricWriterOptions {
+  /** Longest time a buffered row waits before a flush (default 250 ms). */
+  readonly intervalMs?: number;
+  /** Buffered rows (scalars + snapshots) that trigger an immediate flush (default 1000). */
+  readonly maxRows?: number;
+  /** Failures of timer-driven flushes. Without it they are rethrown by the next write / flush / close. */
+  readonly onError?: (err: StoreError) => void;
+  /** Called after each commit, e.g. to tell the UI which runs / keys have new points. */
+  readonly onFlush?: (updates: readonly FlushUpdate[]) => void;
+}
+
+export interface FlushUpdate {
+  readonly runId: number;
+  readonly maxStep: number;
+  readonly keys: readonly string[];
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+function checkStep(step: number, what: string): void {
+  if (!Number.isSafeInteger(step) || step < 0) throw new StoreError('INVALID', `${what}: step must be an integer >= 0, got ${step}`);
+}
+
+function checkKey(key: string, what: string): void {
+  if (typeof key !== 'string' || key === '') throw new StoreError('INVALID', `${what}: key must be a non-empty string`);
+}
+
+/**
+ * Buffers metric rows and snapshots of any runs and writes them in ONE `BEGIN IMMEDIATE` transaction per
+ * flush: at least every `intervalMs` (an unref'd timer), every `maxRows` rows, and on flush() / close().
+ * One per writer connection (Store.metricWriter()). Writes are idempotent upserts.
+ */
+export class MetricWriter {
+  private scalars: PendingScalar[] = [];
+  private snapshots: PendingSnapshot[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private failure: StoreError | null = null;
+  private closed = false;
+  private readonly intervalMs: number;
+  private readonly maxRows: number;
+
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly opts: MetricWriterOptions = {},
+    private readonly onClose: () => void = () => {},
+  ) {
+    this.intervalMs = opts.intervalMs ?? 250;
+    this.maxRows = opts.maxRows ?? 1000;
+    if (!(this.intervalMs > 0)) throw new StoreError('INVALID', 'intervalMs: must be > 0');
+    if (!Number.isSafeInteger(this.maxRows) || this.maxRows < 1) throw new StoreError('INVALID', 'maxRows: must be >= 1');
+  }
+
+  /** Rows waiting for the next flush. */
+  get pending(): number {
+    return this.scalars.length + this.snapshots.length;
+  }
+
+  write(m: MetricInput): void {
+    this.checkUsable();
+    this.ctx.assertRun(m.runId);
+    checkKey(m.key, `run ${m.runId}`);
+    checkStep(m.step, `run ${m.runId} ${m.key}`);
+    if (typeof m.value !== 'number') throw new StoreError('INVALID', `run ${m.runId} ${m.key}: value must be a number`);
+    this.scalars.push({ runId: m.runId, key: m.key, step: m.step, value: m.value, wallMs: m.wallMs ?? Date.now() });
+    this.afterPush();
+  }
+
+  writeMany(rows: Iterable<MetricInput>): void {
+    for (const m of rows) this.write(m);
+  }
+
+  /** A vector (rows = 1, default) or a rows x cols matrix, stored as Float64. */
+  snapshot(s: SnapshotInput): void {
+    this.checkUsable();
+    this.ctx.assertRun(s.runId);
+    const what = `run ${s.runId} ${s.key}`;
+    checkKey(s.key, what);
+    checkStep(s.step, what);
+    const len = s.data.length;
+    const rows = s.rows ?? 1;
+    const cols = s.cols ?? (rows === 0 ? 0 : len / rows);
+    if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 0 || cols < 0 || rows * cols !== len) {
+      throw new StoreError('INVALID', `${what}: rows x cols (${rows} x ${cols}) does not match ${len} values`);
+    }
+    const bytes = encodeF64(s.data);
+    this.snapshots.push({ runId: s.runId, key: s.key, step: s.step, rows, cols, bytes, wallMs: s.wallMs ?? Date.now() });
+    this.afterPush();
+  }
+
+  /** Writes everything buffered now, in one transaction. Throws StoreError if it cannot. */
+  flush(): void {
+    this.rethrowFailure();
+    this.flushNow();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.flush();
+    } finally {
+      this.clearTimer();
+      this.closed = true;
+      this.onClose();
+    }
+  }
+
+  private afterPush(): void {
+    if (this.pending >= this.maxRows) this.flushNow();
+    else if (this.timer === null) {
+      this.timer = setTimeout(() => this.onTimer(), this.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    try {
+      this.flushNow();
+    } catch (err) {
+      const e = wrapError(err, `metric flush to ${this.ctx.file} failed`);
+      if (this.opts.onError !== undefined) this.opts.onError(e);
+      else this.failure = e;
+    }
+  }
+
+  private flushNow(): void {
+    this.clearTimer();
+    if (this.pending === 0) return;
+    const scalars = this.scalars;
+    const snapshots = this.snapshots;
+    this.scalars = [];
+    this.snapshots = [];
+    const pendingKeys = new Map<string, number>();
+    let steps: Map<number, number>;
+    try {
+      steps = this.ctx.db
+        .transaction(() => applyBatch(this.ctx, scalars, snapshots, pendingKeys, Date.now()))
+        .immediate();
+    } catch (err) {
+      if (isBusy(err)) {
+        // the database stayed locked past busy_timeout: keep the rows and retry on the next tick
+        this.scalars = scalars.concat(this.scalars);
+        this.snapshots = snapshots.concat(this.snapshots);
+        this.afterPushRetry();
+      }
+      throw wrapError(err, `metric flush of ${scalars.length + snapshots.length} rows to ${this.ctx.file} failed`);
+    }
+    this.ctx.commitKeyIds(pendingKeys);
+    if (this.opts.onFlush !== undefined) this.opts.onFlush(summarise(steps, scalars, snapshots));
+  }
+
+  private afterPushRetry(): void {
+    if (this.timer === null && !this.closed) {
+      this.timer = setTimeout(() => this.onTimer(), this.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private checkUsable(): void {
+    if (this.closed) throw new StoreError('CLOSED', `metric writer for ${this.ctx.file} is closed`);
+    this.ctx.assertOpen();
+    this.rethrowFailure();
+  }
+
+  private rethrowFailure(): void {
+    const f = this.failure;
+    if (f !== null) {
+      this.failure = null;
+      throw f;
+    }
+  }
+}
+
+function summarise(
+  steps: Map<number, number>,
+  scalars: readonly PendingScalar[],
+  snapshots: readonly PendingSnapshot[],
+): FlushUpdate[] {
+  const keys = new Map<number, Set<string>>();
+  for (const r of [...scalars, ...snapshots]) {
+    let set = keys.get(r.runId);
+    if (set === undefined) keys.set(r.runId, (set = new Set()));
+    set.add(r.key);
+  }
+  return [...steps].map(([runId, maxStep]) => ({ runId, maxStep, keys: [...(keys.get(runId) ?? [])] }));
+}
