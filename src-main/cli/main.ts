@@ -2,75 +2,22 @@
  * `scl-lab`: the command line over the same services as the app.
  * Exit codes: 0 ok, 1 the run failed, 2 bad input (config, arguments, files).
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { readFileSync } from 'node:fs';
-import { ConfigError, parseRunConfigText, type RunConfig } from '../api/schema/config';
-import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../compute/backend';
-import { runJob } from '../runner/job';
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../api/schema/config';
 import { analyseConfigBatching } from '../services/analysis';
-import { formatAnalysis, formatResult } from './format';
-import { makeProgress } from './progress';
+import { APP_VERSION } from '../services/version';
+import { StoreError } from '../store';
+import { out, parsePositiveInt, readConfig, registerStoreCommands, UsageError } from './commands';
+import { formatAnalysis } from './format';
 
-/** An error the user can fix: printed without a stack, exit code 2. */
-export class UsageError extends Error {}
-
-function readConfig(file: string): RunConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return parseRunConfigText(text, file);
-}
-
-function parseBackend(v: string): BackendChoice {
-  if (!BACKEND_CHOICES.includes(v as BackendChoice)) throw new InvalidArgumentError(`must be one of ${BACKEND_CHOICES.join(', ')}`);
-  return v as BackendChoice;
-}
-
-function parsePositiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
-  return n;
-}
-
-function out(s: string): void {
-  process.stdout.write(s.endsWith('\n') ? s : s + '\n');
-}
-
-export function buildProgram(): Command {
+export function buildProgram(setExit: (code: number) => void = () => {}): Command {
   const program = new Command('scl-lab')
     .description('SCL Geometry Lab: run, store and compare supervised-contrastive geometry experiments')
-    .version(require('../../../package.json').version)
+    .version(APP_VERSION)
     .exitOverride()
     .showHelpAfterError();
 
-  program
-    .command('run')
-    .description('run an experiment from a config file and print its geometry')
-    .requiredOption('-c, --config <file>', 'run config (JSON)')
-    .option('--json', 'print exactly one JSON result object on stdout')
-    .option('--backend <name>', `tfjs backend: ${BACKEND_CHOICES.join(' | ')} (env SCL_LAB_BACKEND)`, parseBackend)
-    .option('-q, --quiet', 'no progress bar')
-    .action(async (opts: { config: string; json?: boolean; backend?: BackendChoice; quiet?: boolean }) => {
-      const config = readConfig(opts.config);
-      const backend = await initBackend(opts.backend);
-      const bar = makeProgress(config.epochs, 'training', opts.quiet);
-      let lastDeltaOF = NaN;
-      const result = runJob(
-        config,
-        {
-          progress: (p) => bar.update(p.epoch, `loss ${p.loss.toPrecision(6)} ΔOF ${lastDeltaOF.toFixed(4)}`),
-          metrics: (_s, v) => {
-            if (v['geom/deltaOF'] !== undefined && v['geom/deltaOF'] !== null) lastDeltaOF = v['geom/deltaOF'];
-          },
-        },
-        { backend: backend.name },
-      );
-      bar.stop();
-      out(opts.json ? JSON.stringify(result) : formatResult(result));
-    });
+  registerStoreCommands(program, setExit);
 
   program
     .command('analyze-batching')
@@ -89,16 +36,17 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  let code = 0;
+  const program = buildProgram((c) => (code = c));
   try {
     await program.parseAsync(argv);
-    return 0;
+    return code;
   } catch (e) {
     if (e instanceof CommanderError) {
       // help and version exit 0; usage errors were already printed by commander
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof ConfigError || e instanceof UsageError) {
+    if (e instanceof ConfigError || e instanceof UsageError || (e instanceof StoreError && e.code !== 'IO')) {
       process.stderr.write(`scl-lab: ${e.message}\n`);
       return 2;
     }

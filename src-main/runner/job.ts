@@ -31,6 +31,8 @@ export interface JobSink {
   /** Scalars of one step: { 'train/loss': .., 'geom/deltaOF': .. } */
   metrics?(step: number, values: Record<string, number | null>): void;
   snapshot?(s: SnapshotEvent): void;
+  /** Every evaluation point, for the result history and live views. */
+  eval?(record: EvalRecordOut): void;
   checkpoint?(c: CheckpointPayload): void;
   log?(line: string): void;
   shouldStop?(): boolean;
@@ -124,6 +126,7 @@ export function runJob(config: RunConfig, sink: JobSink, opts: JobOptions): RunR
       },
       onEval(rec, geom) {
         history.push(rec);
+        sink.eval?.(rec);
         sink.metrics?.(rec.epoch, evalScalars(rec));
         emitSnapshots(sink, rec.epoch, geom, spec.counts);
         checkpoint();

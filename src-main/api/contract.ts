@@ -1,0 +1,179 @@
+/**
+ * THE contract between the renderer (or any client) and the app: method names, a zod schema for every
+ * input and output, and the pushed events. Two transports carry it unchanged: Electron IPC (preload +
+ * ipcMain.handle) and HTTP + WebSocket (`scl-lab serve`). The renderer imports only the TYPES of this file.
+ */
+import { z } from 'zod';
+import { runConfigSchema } from './schema/config';
+import { evalRecordSchema, runResultSchema, runStatusSchema } from './schema/result';
+
+const id = z.number().int().positive();
+
+export const runKindSchema = z.enum(['ufm', 'deep', 'embeddings']);
+
+export const metricSummarySchema = z.object({
+  lastStep: z.number(),
+  last: z.number().nullable(),
+  min: z.number().nullable(),
+  minStep: z.number().nullable(),
+  max: z.number().nullable(),
+  maxStep: z.number().nullable(),
+  n: z.number(),
+  nNonFinite: z.number(),
+});
+
+/** One row of the runs table (no series, no result history: lists stay fast). */
+export const runRowSchema = z.object({
+  id,
+  uuid: z.string(),
+  name: z.string().nullable(),
+  kind: runKindSchema,
+  status: runStatusSchema,
+  statusDetail: z.string().nullable(),
+  config: z.record(z.string(), z.unknown()),
+  configHash: z.string(),
+  seed: z.number(),
+  backend: z.string().nullable(),
+  createdAt: z.number(),
+  startedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
+  lastStep: z.number().nullable(),
+  error: z.string().nullable(),
+  notes: z.string().nullable(),
+  sweepId: z.number().nullable(),
+  resumedFrom: z.number().nullable(),
+  tags: z.array(z.string()),
+  summaries: z.record(z.string(), metricSummarySchema),
+});
+export type RunRow = z.infer<typeof runRowSchema>;
+
+/** A run in full: its row plus the environment and the result object. */
+export const runDetailSchema = runRowSchema.extend({
+  appVersion: z.string(),
+  env: z.unknown(),
+  result: runResultSchema.nullable(),
+});
+export type RunDetail = z.infer<typeof runDetailSchema>;
+
+export const seriesSchema = z.object({
+  runId: id,
+  key: z.string(),
+  /** Points in step order. When decimated, each point is a bucket: value = last, with its min and max. */
+  points: z.array(z.object({ step: z.number(), value: z.number().nullable(), min: z.number().nullable(), max: z.number().nullable() })),
+  /** Points stored in the requested range. */
+  total: z.number(),
+  decimated: z.boolean(),
+});
+export type Series = z.infer<typeof seriesSchema>;
+
+export const snapshotSchema = z.object({
+  runId: id,
+  key: z.string(),
+  step: z.number(),
+  rows: z.number(),
+  cols: z.number(),
+  data: z.array(z.number()),
+});
+export type SnapshotOut = z.infer<typeof snapshotSchema>;
+
+export const fieldIssueSchema = z.object({ field: z.string(), message: z.string() });
+
+const conditionReportSchema = z.object({
+  epochs: z.number(),
+  batches: z.number(),
+  withinClassConnected: z.boolean(),
+  allPairsCovered: z.boolean(),
+  ofUnique: z.boolean(),
+  classes: z.array(z.object({ class: z.number(), size: z.number(), components: z.number(), unseen: z.number() })),
+  disconnectedClasses: z.array(z.number()),
+  uncoveredPairs: z.array(z.tuple([z.number(), z.number()])),
+});
+
+export const listQuerySchema = z.strictObject({
+  status: runStatusSchema.optional(),
+  tag: z.string().optional(),
+  text: z.string().max(500).optional(),
+  sweepId: id.optional(),
+  kind: runKindSchema.optional(),
+  limit: z.number().int().min(1).max(100_000).default(10_000),
+  offset: z.number().int().min(0).default(0),
+  orderBy: z.enum(['created', 'name', 'status', 'id', 'finished']).default('created'),
+  descending: z.boolean().default(true),
+});
+
+const m = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) => ({ input, output, doc });
+
+/** Every method: input schema, output schema, one line of documentation. */
+export const methods = {
+  'app.info': m(z.strictObject({}), z.object({ version: z.string(), dbPath: z.string(), cores: z.number(), mode: z.enum(['electron', 'serve']) }), 'version, database path, cores'),
+  'runs.list': m(listQuerySchema, z.object({ runs: z.array(runRowSchema), total: z.number() }), 'runs with their latest metric summaries'),
+  'runs.get': m(z.strictObject({ id }), runDetailSchema, 'one run with its result'),
+  'runs.validate': m(
+    z.strictObject({ config: z.unknown(), epochs: z.number().int().min(1).max(1000).default(5) }),
+    z.object({
+      ok: z.boolean(),
+      issues: z.array(fieldIssueSchema),
+      counts: z.array(z.number()).nullable(),
+      analysis: z.object({ oneEpoch: conditionReportSchema, union: conditionReportSchema, binding: z.array(z.number()).nullable() }).nullable(),
+    }),
+    'validate a config (field issues), its class counts and the batch-condition analysis',
+  ),
+  'runs.create': m(z.strictObject({ config: z.unknown(), name: z.string().max(200).optional() }), z.object({ id }), 'validate, store and queue a run'),
+  'runs.cancel': m(z.strictObject({ id }), z.object({ ok: z.boolean() }), 'cancel a queued or running run'),
+  'runs.resume': m(z.strictObject({ id }), z.object({ ok: z.boolean() }), 'resume an interrupted / cancelled / failed run from its checkpoint'),
+  'runs.delete': m(z.strictObject({ ids: z.array(id).min(1) }), z.object({ deleted: z.number() }), 'delete runs (soft)'),
+  'runs.setNotes': m(z.strictObject({ id, notes: z.string().max(20_000) }), z.object({ ok: z.boolean() }), 'set notes'),
+  'runs.addTag': m(z.strictObject({ id, tag: z.string().min(1).max(100) }), z.object({ tags: z.array(z.string()) }), 'add a tag'),
+  'runs.removeTag': m(z.strictObject({ id, tag: z.string().min(1).max(100) }), z.object({ tags: z.array(z.string()) }), 'remove a tag'),
+  'runs.metricKeys': m(z.strictObject({ id }), z.object({ keys: z.array(z.string()) }), 'scalar keys a run has'),
+  'runs.series': m(
+    z.strictObject({ runIds: z.array(id).min(1).max(500), key: z.string(), x0: z.number().optional(), x1: z.number().optional(), buckets: z.number().int().min(10).max(10_000).default(1000) }),
+    z.object({ series: z.array(seriesSchema) }),
+    'one scalar key for several runs, min/max/last-bucketed to about `buckets` points',
+  ),
+  'runs.history': m(z.strictObject({ id }), z.object({ history: z.array(evalRecordSchema) }), 'the evaluation records of a run'),
+  'runs.snapshotSteps': m(z.strictObject({ id, key: z.string() }), z.object({ steps: z.array(z.number()) }), 'steps with a stored matrix/vector'),
+  'runs.snapshot': m(z.strictObject({ id, key: z.string(), step: z.number().int().min(0) }), snapshotSchema.nullable(), 'a matrix or vector at one step'),
+  'runs.seedGroups': m(
+    z.strictObject({ sweepId: id.optional() }),
+    z.object({ groups: z.array(z.object({ configHash: z.string(), runIds: z.array(z.number()), seeds: z.array(z.number()) })) }),
+    'runs grouped by config hash (config without the seed)',
+  ),
+  'runs.export': m(
+    z.strictObject({ ids: z.array(id).optional(), format: z.enum(['json', 'runs-csv', 'metrics-csv']) }),
+    z.object({ filename: z.string(), mime: z.string(), content: z.string() }),
+    'export runs: JSON bundle, runs CSV or long-format metrics CSV',
+  ),
+  'sweeps.create': m(z.strictObject({ spec: z.unknown() }), z.object({ sweepId: id, runIds: z.array(id) }), 'expand and queue a sweep'),
+  'sweeps.list': m(z.strictObject({}), z.object({ sweeps: z.array(z.object({ id, name: z.string(), createdAt: z.number() })) }), 'all sweeps'),
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type MethodInput<M extends MethodName> = z.input<Methods[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<Methods[M]['output']>;
+
+/** Events pushed to every client. */
+export const events = {
+  'run.status': z.object({ runId: id, status: runStatusSchema, backend: z.string().optional(), error: z.string().optional() }),
+  'run.progress': z.object({ runId: id, epoch: z.number(), epochs: z.number(), loss: z.number(), eta: z.number().nullable() }),
+  'run.eval': z.object({ runId: id, record: evalRecordSchema }),
+  /** New points were committed: refetch steps > the last seen one for these runs and keys. */
+  'metrics.flushed': z.object({ updates: z.array(z.object({ runId: id, maxStep: z.number(), keys: z.array(z.string()) })) }),
+} as const;
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+
+/** Every error that crosses the boundary has this shape. */
+export const apiErrorSchema = z.object({
+  code: z.enum(['INVALID_INPUT', 'INVALID_CONFIG', 'NOT_FOUND', 'STATE', 'UNKNOWN_METHOD', 'INTERNAL', 'UNAUTHORIZED']),
+  message: z.string(),
+  issues: z.array(fieldIssueSchema).optional(),
+});
+export type ApiErrorShape = z.infer<typeof apiErrorSchema>;
+
+export const METHOD_NAMES = Object.keys(methods) as MethodName[];
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
+export { runConfigSchema };

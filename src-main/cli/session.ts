@@ -1,0 +1,80 @@
+/** Opening the database and running queued runs to completion from a terminal (progress, Ctrl-C cancels). */
+import type { RunResult } from '../api/schema/result';
+import { Runner } from '../runner/runner';
+import { RunService } from '../services/runs';
+import { openStore, type Store } from '../store';
+import { makeProgress, type Progress } from './progress';
+
+export interface DbOptions {
+  db?: string;
+}
+
+export function openDb(opts: DbOptions, readonly = false): Store {
+  const store = openStore(opts.db, { readonly });
+  if (!readonly) {
+    const interrupted = store.reconcile();
+    if (interrupted.length) process.stderr.write(`marked ${interrupted.length} run(s) left running as interrupted: ${interrupted.join(', ')}\n`);
+  }
+  return store;
+}
+
+export interface Session {
+  store: Store;
+  runner: Runner;
+  service: RunService;
+  close(): Promise<void>;
+}
+
+export function openSession(opts: DbOptions & { backend?: string; concurrency?: number }): Session {
+  const store = openDb(opts);
+  const runner = new Runner(store, { backend: opts.backend, concurrency: opts.concurrency });
+  const service = new RunService(store, runner);
+  return {
+    store,
+    runner,
+    service,
+    async close() {
+      await runner.shutdown();
+      store.close();
+    },
+  };
+}
+
+/**
+ * Wait for the given runs with one progress bar per run (stderr); SIGINT/SIGTERM cancel them cleanly.
+ * Returns the stored result of each run.
+ */
+export async function waitForRuns(s: Session, runIds: number[], quiet = false): Promise<{ id: number; status: string; result: RunResult | null; error: string | null }[]> {
+  const bars = new Map<number, Progress>();
+  const onProgress = (p: { runId: number; epoch: number; epochs: number; loss: number }) => {
+    if (!runIds.includes(p.runId)) return;
+    let bar = bars.get(p.runId);
+    if (!bar) {
+      bar = makeProgress(p.epochs, runIds.length > 1 ? `run ${p.runId}` : 'training', quiet);
+      bars.set(p.runId, bar);
+    }
+    bar.update(p.epoch, `loss ${p.loss.toPrecision(6)}`);
+  };
+  let cancels = 0;
+  const onSignal = () => {
+    cancels++;
+    process.stderr.write(cancels === 1 ? '\ncancelling (Ctrl-C again to stop at once)...\n' : '\nstopping now\n');
+    if (cancels > 1) process.exit(130);
+    for (const id of runIds) s.runner.cancel(id);
+  };
+  s.runner.on('progress', onProgress);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await s.runner.onIdle();
+  } finally {
+    for (const b of bars.values()) b.stop();
+    s.runner.off('progress', onProgress);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return runIds.map((id) => {
+    const r = s.store.getRun(id);
+    return { id, status: r.status, result: (r.result as RunResult | null) ?? null, error: r.error };
+  });
+}

@@ -1,0 +1,48 @@
+/** Rebuild a run's evaluation history (before `epoch`) from its stored series, for resumed runs. */
+import type { EvalRecordOut } from '../api/schema/result';
+import type { Store } from '../store';
+
+const FIELDS: [keyof EvalRecordOut, string][] = [
+  ['loss', 'train/loss'],
+  ['optimalLoss', 'train/optimalLoss'],
+  ['gap', 'train/gap'],
+  ['deltaOF', 'geom/deltaOF'],
+  ['deltaETF', 'geom/deltaETF'],
+  ['nc1', 'geom/nc1'],
+  ['cosMean', 'geom/cosMean'],
+  ['cosMin', 'geom/cosMin'],
+  ['cosMax', 'geom/cosMax'],
+  ['normRatio', 'geom/normRatio'],
+  ['nccAccTrain', 'acc/nccTrain'],
+  ['nccAccTest', 'acc/nccTest'],
+];
+
+export function priorHistory(store: Store, runId: number, epoch: number): EvalRecordOut[] {
+  const byStep = new Map<number, Record<string, number | null>>();
+  for (const [field, key] of FIELDS) {
+    const s = store.getSeries(runId, key, { x1: epoch - 1, buckets: Number.MAX_SAFE_INTEGER });
+    for (const p of s.points) {
+      const rec = byStep.get(p.step) ?? {};
+      rec[field] = p.value;
+      byStep.set(p.step, rec);
+    }
+  }
+  return [...byStep.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .filter(([, r]) => r.deltaOF !== undefined)
+    .map(([step, r]) => ({
+      epoch: step,
+      loss: r.loss ?? NaN,
+      optimalLoss: r.optimalLoss ?? null,
+      gap: r.gap ?? null,
+      deltaOF: r.deltaOF!,
+      deltaETF: r.deltaETF ?? NaN,
+      nc1: r.nc1 ?? NaN,
+      cosMean: r.cosMean ?? NaN,
+      cosMin: r.cosMin ?? NaN,
+      cosMax: r.cosMax ?? NaN,
+      normRatio: r.normRatio ?? NaN,
+      nccAccTrain: r.nccAccTrain ?? NaN,
+      ...(r.nccAccTest !== undefined ? { nccAccTest: r.nccAccTest } : {}),
+    }));
+}

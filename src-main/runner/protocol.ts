@@ -1,0 +1,55 @@
+/**
+ * Messages between the runner (main thread) and a training worker. Typed here, and checked on arrival
+ * (a worker message is a boundary: a malformed one fails the run with a clear error instead of corrupting it).
+ */
+import { z } from 'zod';
+import { runConfigSchema } from '../api/schema/config';
+import { evalRecordSchema, runResultSchema } from '../api/schema/result';
+
+export interface StartMessage {
+  type: 'start';
+  runId: number;
+  config: unknown;
+  backend: string;
+  /** Int32Array(1) over it: 1 = stop at the next step boundary. */
+  cancelFlag: SharedArrayBuffer;
+  restore?: { epoch: number; H: Float32Array; opt: { t: number; m?: Float32Array; v?: Float32Array } };
+  priorHistory?: unknown[];
+  priorSeconds?: number;
+}
+
+const f32 = z.custom<Float32Array>((v) => v instanceof Float32Array, "expected a Float32Array");
+const f64 = z.custom<Float64Array>((v) => v instanceof Float64Array, "expected a Float64Array");
+
+export const workerMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('backend'), name: z.string(), skipped: z.array(z.object({ name: z.string(), reason: z.string() })) }),
+  z.object({ type: z.literal('progress'), epoch: z.number(), epochs: z.number(), loss: z.number() }),
+  z.object({
+    type: z.literal('metrics'),
+    rows: z.array(z.object({ step: z.number().int().nonnegative(), key: z.string(), value: z.number() })),
+  }),
+  z.object({
+    type: z.literal('snapshot'),
+    key: z.string(),
+    step: z.number().int().nonnegative(),
+    rows: z.number().int().positive(),
+    cols: z.number().int().positive(),
+    data: f64,
+  }),
+  z.object({
+    type: z.literal('eval'),
+    record: evalRecordSchema,
+  }),
+  z.object({
+    type: z.literal('checkpoint'),
+    epoch: z.number().int().nonnegative(),
+    H: f32,
+    opt: z.object({ t: z.number(), m: f32.optional(), v: f32.optional() }),
+  }),
+  z.object({ type: z.literal('log'), line: z.string() }),
+  z.object({ type: z.literal('done'), result: runResultSchema }),
+  z.object({ type: z.literal('failed'), error: z.string() }),
+]);
+export type WorkerMessage = z.infer<typeof workerMessageSchema>;
+
+export { runConfigSchema };

@@ -1,0 +1,270 @@
+/**
+ * The run supervisor: a queue with a concurrency limit; each run in its own worker thread. It owns the
+ * store's writer side for its runs (one MetricWriter), cooperative cancel (a shared flag checked at every
+ * epoch boundary, then terminate), heartbeats, and the final status whatever the worker does (finish,
+ * throw, crash, exit). Events for live views: 'status', 'progress', 'eval', 'flush'.
+ */
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { EvalRecordOut, RunResult, RunStatus } from '../api/schema/result';
+import type { MetricWriter, Store } from '../store';
+import { decodeUfmCheckpoint, encodeUfmCheckpoint } from './checkpoint-codec';
+import { workerMessageSchema, type StartMessage } from './protocol';
+import { priorHistory } from './history';
+
+export interface RunnerOptions {
+  concurrency?: number;
+  /** Backend choice passed to workers (default: env SCL_LAB_BACKEND or auto). */
+  backend?: string;
+  /** Grace period between a cancel request and terminate(). */
+  cancelGraceMs?: number;
+  heartbeatMs?: number;
+  workerPath?: string;
+}
+
+export interface ProgressEvent {
+  runId: number;
+  epoch: number;
+  epochs: number;
+  loss: number;
+  /** Seconds left, from the rate since the run (re)started. */
+  eta: number | null;
+}
+
+interface Active {
+  runId: number;
+  worker: Worker;
+  flag: Int32Array;
+  startedAt: number;
+  startEpoch: number;
+  cancelRequested: boolean;
+  killTimer?: NodeJS.Timeout;
+  settled: boolean;
+}
+
+function defaultWorkerPath(): string {
+  const here = join(__dirname, 'worker.js');
+  if (existsSync(here)) return here;
+  // running from TypeScript sources (tests): use the build
+  return resolve(__dirname, '../../dist/src-main/runner/worker.js');
+}
+
+export class Runner extends EventEmitter {
+  readonly concurrency: number;
+  private queue: number[] = [];
+  private active = new Map<number, Active>();
+  private writer: MetricWriter;
+  private heartbeat: NodeJS.Timeout;
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly store: Store, private readonly opts: RunnerOptions = {}) {
+    super();
+    this.concurrency = Math.max(1, opts.concurrency ?? availableParallelism());
+    this.writer = store.metricWriter({
+      intervalMs: 200,
+      onFlush: (updates) => this.emit('flush', updates),
+      onError: (err) => this.emit('error-log', err.message),
+    });
+    // Every second: cancel requests from other processes (`scl-lab cancel`); every heartbeatMs: heartbeats.
+    let lastBeat = Date.now();
+    this.heartbeat = setInterval(() => {
+      const beat = Date.now() - lastBeat >= (opts.heartbeatMs ?? 5000);
+      if (beat) lastBeat = Date.now();
+      for (const a of this.active.values()) {
+        try {
+          if (beat) this.store.heartbeat(a.runId);
+          if (!a.cancelRequested && this.store.getRun(a.runId).cancelRequestedAt !== null) this.cancel(a.runId);
+        } catch (e) {
+          this.emit('error-log', `heartbeat of run ${a.runId}: ${(e as Error).message}`);
+        }
+      }
+    }, 1000);
+    this.heartbeat.unref();
+  }
+
+  /** Queue a run that exists in the store with status 'queued'. */
+  enqueue(runId: number): void {
+    if (this.closed) throw new Error('the runner is closed');
+    const run = this.store.getRun(runId);
+    if (run.status !== 'queued') throw new Error(`run ${runId} is ${run.status}, not queued`);
+    if (!this.queue.includes(runId) && !this.active.has(runId)) this.queue.push(runId);
+    this.pump();
+  }
+
+  isActive(runId: number): boolean {
+    return this.active.has(runId) || this.queue.includes(runId);
+  }
+
+  /** Cancel a queued or running run. Running runs stop at the next epoch boundary, or are terminated. */
+  cancel(runId: number): boolean {
+    const qi = this.queue.indexOf(runId);
+    if (qi >= 0) {
+      this.queue.splice(qi, 1);
+      this.store.finishRun(runId, 'cancelled', { detail: 'cancelled before it started' });
+      this.emit('status', { runId, status: 'cancelled' });
+      this.checkIdle();
+      return true;
+    }
+    const a = this.active.get(runId);
+    if (!a) return false;
+    a.cancelRequested = true;
+    Atomics.store(a.flag, 0, 1);
+    a.killTimer = setTimeout(() => {
+      if (!a.settled) {
+        void a.worker.terminate();
+        this.settle(a, 'cancelled', { detail: 'terminated: the trainer did not stop within the grace period' });
+      }
+    }, this.opts.cancelGraceMs ?? 10_000);
+    return true;
+  }
+
+  /** Resolves when nothing is queued or running. */
+  onIdle(): Promise<void> {
+    if (this.queue.length === 0 && this.active.size === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private checkIdle(): void {
+    if (this.queue.length === 0 && this.active.size === 0) {
+      const w = this.idleWaiters;
+      this.idleWaiters = [];
+      w.forEach((f) => f());
+    }
+  }
+
+  private pump(): void {
+    while (!this.closed && this.active.size < this.concurrency && this.queue.length > 0) {
+      const runId = this.queue.shift()!;
+      try {
+        this.start(runId);
+      } catch (e) {
+        this.store.finishRun(runId, 'failed', { error: (e as Error).message });
+        this.emit('status', { runId, status: 'failed', error: (e as Error).message });
+      }
+    }
+    this.checkIdle();
+  }
+
+  private start(runId: number): void {
+    const run = this.store.getRun(runId);
+    const ckpt = this.store.latestCheckpoint(runId);
+    const restore = ckpt ? decodeUfmCheckpoint(ckpt.data, ckpt.meta) : undefined;
+    const prior = restore ? priorHistory(this.store, runId, restore.epoch) : [];
+    const priorSeconds = (run.result as RunResult | null)?.seconds ?? 0;
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(this.opts.workerPath ?? defaultWorkerPath());
+    const a: Active = { runId, worker, flag, startedAt: Date.now(), startEpoch: restore?.epoch ?? 0, cancelRequested: false, settled: false };
+    this.active.set(runId, a);
+    this.store.markStarted(runId, { backend: 'starting', ownerPid: process.pid, env: environment() });
+    this.emit('status', { runId, status: 'running' });
+    worker.on('message', (raw) => this.onMessage(a, raw));
+    worker.on('error', (err) => this.settle(a, 'failed', { error: `the training worker crashed: ${err.message}` }));
+    worker.on('exit', (code) => {
+      if (!a.settled) this.settle(a, a.cancelRequested ? 'cancelled' : 'failed', { error: `the training worker exited (code ${code}) before finishing` });
+    });
+    const msg: StartMessage = {
+      type: 'start',
+      runId,
+      config: run.config,
+      backend: this.opts.backend ?? process.env.SCL_LAB_BACKEND ?? 'auto',
+      cancelFlag: flag.buffer as SharedArrayBuffer,
+      restore,
+      priorHistory: prior,
+      priorSeconds,
+    };
+    worker.postMessage(msg);
+  }
+
+  private onMessage(a: Active, raw: unknown): void {
+    if (a.settled) return;
+    const parsed = workerMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      void a.worker.terminate();
+      this.settle(a, 'failed', { error: `malformed message from the training worker: ${parsed.error.issues[0]?.message}` });
+      return;
+    }
+    const m = parsed.data;
+    const runId = a.runId;
+    switch (m.type) {
+      case 'backend':
+        this.store.markStarted(runId, { backend: m.name, ownerPid: process.pid, env: { ...environment(), backendSkipped: m.skipped } });
+        this.emit('status', { runId, status: 'running', backend: m.name });
+        break;
+      case 'progress': {
+        const secs = (Date.now() - a.startedAt) / 1000;
+        const done = m.epoch - a.startEpoch;
+        const eta = done > 0 ? (secs / done) * (m.epochs - m.epoch) : null;
+        this.emit('progress', { runId, epoch: m.epoch, epochs: m.epochs, loss: m.loss, eta } satisfies ProgressEvent);
+        break;
+      }
+      case 'metrics':
+        this.writer.writeMany(m.rows.map((r) => ({ runId, key: r.key, step: r.step, value: r.value })));
+        break;
+      case 'snapshot':
+        this.writer.snapshot({ runId, key: `snap/${m.key}`, step: m.step, rows: m.rows, cols: m.cols, data: m.data });
+        break;
+      case 'eval':
+        this.emit('eval', { runId, record: m.record });
+        break;
+      case 'checkpoint': {
+        this.writer.flush(); // metrics first: a checkpoint is never ahead of its series
+        const { data, meta } = encodeUfmCheckpoint({ epoch: m.epoch, H: m.H, opt: m.opt });
+        this.store.saveCheckpoint(runId, m.epoch, data, meta);
+        break;
+      }
+      case 'log':
+        this.emit('log', { runId, line: m.line });
+        break;
+      case 'done':
+        this.settle(a, m.result.status as 'finished' | 'cancelled', { result: m.result });
+        break;
+      case 'failed':
+        this.settle(a, a.cancelRequested ? 'cancelled' : 'failed', { error: m.error });
+        break;
+    }
+  }
+
+  private settle(a: Active, status: Extract<RunStatus, 'finished' | 'failed' | 'cancelled'>, info: { error?: string; detail?: string; result?: RunResult }): void {
+    if (a.settled) return;
+    a.settled = true;
+    if (a.killTimer) clearTimeout(a.killTimer);
+    this.active.delete(a.runId);
+    try {
+      this.writer.flush();
+      this.store.finishRun(a.runId, status, { error: info.error ?? null, detail: info.detail ?? null, result: info.result });
+      this.store.walCheckpoint('PASSIVE');
+    } catch (e) {
+      this.emit('error-log', `could not record the end of run ${a.runId}: ${(e as Error).message}`);
+    }
+    this.emit('status', { runId: a.runId, status, error: info.error, result: info.result });
+    void a.worker.terminate();
+    this.pump();
+  }
+
+  /** Cancel everything, wait for the workers to settle, flush the store. */
+  async shutdown(): Promise<void> {
+    for (const id of [...this.queue]) this.cancel(id);
+    for (const id of [...this.active.keys()]) this.cancel(id);
+    await this.onIdle();
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    this.writer.close();
+  }
+}
+
+function environment() {
+  return {
+    node: process.versions.node,
+    electron: process.versions.electron ?? null,
+    chromium: process.versions.chrome ?? null,
+    platform: process.platform,
+    arch: process.arch,
+    cpus: availableParallelism(),
+  };
+}
+
+export type { EvalRecordOut };

@@ -1,0 +1,61 @@
+/**
+ * Training worker (worker_threads). Receives one `start` message, runs the job, streams typed messages,
+ * then exits. Metric rows are coalesced for at most 50 ms so that the store's 250 ms flush bound holds.
+ */
+import { parentPort } from 'node:worker_threads';
+import { parseRunConfig } from '../api/schema/config';
+import { initBackend, type BackendChoice } from '../compute/backend';
+import { runJob } from './job';
+import type { StartMessage, WorkerMessage } from './protocol';
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run in a worker thread');
+
+function post(m: WorkerMessage, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(m, transfer);
+}
+
+port.once('message', async (msg: StartMessage) => {
+  const flag = new Int32Array(msg.cancelFlag);
+  let pending: { step: number; key: string; value: number }[] = [];
+  let lastPost = 0;
+  const flushMetrics = () => {
+    if (pending.length) post({ type: 'metrics', rows: pending });
+    pending = [];
+    lastPost = Date.now();
+  };
+  try {
+    const config = parseRunConfig(msg.config);
+    const backend = await initBackend(msg.backend as BackendChoice);
+    post({ type: 'backend', name: backend.name, skipped: backend.skipped });
+    const result = runJob(
+      config,
+      {
+        progress: (p) => post({ type: 'progress', ...p }),
+        metrics(step, values) {
+          for (const [key, value] of Object.entries(values)) if (value !== null) pending.push({ step, key, value });
+          if (Date.now() - lastPost >= 50) flushMetrics();
+        },
+        snapshot: (s) => post({ type: 'snapshot', ...s }),
+        eval: (record) => post({ type: 'eval', record }),
+        checkpoint(c) {
+          flushMetrics(); // the checkpoint must never be ahead of the metrics it covers
+          post({ type: 'checkpoint', epoch: c.epoch, H: c.H, opt: c.opt }, [c.H.buffer as ArrayBuffer]);
+        },
+        log: (line) => post({ type: 'log', line }),
+        shouldStop: () => Atomics.load(flag, 0) === 1,
+      },
+      {
+        backend: backend.name,
+        restore: msg.restore ? { kind: 'ufm', ...msg.restore } : undefined,
+        priorHistory: msg.priorHistory as never,
+        priorSeconds: msg.priorSeconds,
+      },
+    );
+    flushMetrics();
+    post({ type: 'done', result: { ...result, runId: msg.runId } });
+  } catch (e) {
+    flushMetrics();
+    post({ type: 'failed', error: (e as Error).message ?? String(e) });
+  }
+});
