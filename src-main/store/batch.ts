@@ -1,3 +1,4 @@
+import { BlockAppender, recomputeBlocks } from './blocks';
 import type { StoreContext } from './context';
 import { FLAG_FINITE, valueFlag } from './values';
 
@@ -111,7 +112,9 @@ export function applyBatch(
     g.values.push(s.value);
     noteStep(s.runId, s.step);
   }
-  for (const byKey of groups.values()) for (const g of byKey.values()) updateSummary(ctx, g);
+  const blocks = new BlockAppender();
+  for (const byKey of groups.values()) for (const g of byKey.values()) updateSummary(ctx, g, blocks);
+  blocks.write(ctx);
 
   const putSnapshot = ctx.stmt(UPSERT_SNAPSHOT);
   for (const s of snapshots) {
@@ -128,16 +131,18 @@ export function applyBatch(
 }
 
 /**
- * Appending past the stored last step (the normal case) updates the summary incrementally; anything else
- * (a resumed run re-logging steps, out-of-order steps) recomputes it from the stored series, so overwritten
- * values never linger in min / max / n.
+ * Appending past the stored last step (the normal case) updates the summary and LOD blocks incrementally;
+ * anything else (a resumed run re-logging steps, out-of-order steps) recomputes them from the stored series,
+ * so overwritten values never linger in min / max / n.
  */
-function updateSummary(ctx: StoreContext, g: Group): void {
+function updateSummary(ctx: StoreContext, g: Group, blocks: BlockAppender): void {
   const prev = ctx.stmt(GET_SUMMARY).get(g.runId, g.keyId) as SummaryRow | undefined;
   if (!g.increasing || (prev !== undefined && g.steps[0]! <= prev.last_step)) {
     recomputeSummary(ctx, g.runId, g.keyId);
+    recomputeBlocks(ctx, g.runId, g.keyId, g.steps);
     return;
   }
+  blocks.add(g.runId, g.keyId, g.steps, g.values);
   let minV = prev?.min_value ?? null;
   let minS = prev?.min_step ?? null;
   let maxV = prev?.max_value ?? null;

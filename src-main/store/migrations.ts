@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { backfillSql } from './blocks';
 
 /**
  * Forward-only numbered migrations; `PRAGMA user_version` holds the last one applied. Each runs in its own
@@ -110,6 +111,33 @@ CREATE TABLE checkpoints(
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: (db) => db.exec(V1_SCHEMA) },
+  {
+    version: 2,
+    name: 'cross-process cancel requests',
+    // set by `scl-lab cancel` in another process; the owning runner sees it in its next heartbeat
+    up: (db) => db.exec('ALTER TABLE runs ADD COLUMN cancel_requested_at INTEGER'),
+  },
+  {
+    version: 3,
+    name: 'level-of-detail blocks for chart reads',
+    // built from BLOCK_SHIFTS: changing them needs a new migration that rebuilds the table
+    up: (db) => {
+      db.exec(`CREATE TABLE scalar_blocks(
+        run_id     INTEGER NOT NULL,
+        key_id     INTEGER NOT NULL,
+        shift      INTEGER NOT NULL,   -- block = step >> shift
+        block      INTEGER NOT NULL,
+        first_step INTEGER NOT NULL,
+        last_step  INTEGER NOT NULL,
+        last_value REAL,
+        last_flag  INTEGER NOT NULL,
+        min_value  REAL,
+        max_value  REAL,
+        n          INTEGER NOT NULL,
+        PRIMARY KEY(run_id, key_id, shift, block)) WITHOUT ROWID`);
+      db.exec(backfillSql());
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -21,7 +21,7 @@ type RunRow = [
   envJson: string | null, createdAt: number, startedAt: number | null, finishedAt: number | null,
   heartbeatAt: number | null, ownerPid: number | null, lastStep: number | null, error: string | null,
   notes: string | null, resumedFrom: number | null, sweepId: number | null, resultJson: string | null,
-  deletedAt: number | null, tagsJson: string, summariesJson: string,
+  deletedAt: number | null, tagsJson: string, summariesJson: string, cancelRequestedAt: number | null,
 ];
 
 /** [keyId, lastStep, lastValue, lastFlag, min, minStep, max, maxStep, n, nNonFinite] per summary row. */
@@ -35,7 +35,8 @@ const RUN_SELECT = `SELECT r.id, r.uuid, r.name, r.kind, r.status, r.status_deta
   (SELECT json_group_array(t.name) FROM (SELECT t.name FROM run_tags rt JOIN tags t ON t.id = rt.tag_id
      WHERE rt.run_id = r.id ORDER BY t.name) t) AS tags,
   (SELECT json_group_array(json_array(s.key_id, s.last_step, s.last_value, s.last_flag, s.min_value, s.min_step,
-     s.max_value, s.max_step, s.n, s.n_nonfinite)) FROM run_summary s WHERE s.run_id = r.id) AS summaries
+     s.max_value, s.max_step, s.n, s.n_nonfinite)) FROM run_summary s WHERE s.run_id = r.id) AS summaries,
+  r.cancel_requested_at
   FROM runs r`;
 
 const ORDER_COLUMNS = {
@@ -96,6 +97,7 @@ function toRecord(r: RunRow, names: Map<number, string>): RunRecord {
     sweepId: r[21],
     result: parseJson(r[22]),
     deletedAt: r[23],
+    cancelRequestedAt: r[26],
     tags: JSON.parse(r[24]) as string[],
     summaries,
   };

@@ -8,6 +8,7 @@ import {
   type CreateRunInput,
   type EndStatus,
   type FinishInfo,
+  type HeartbeatInfo,
   type RunStatus,
   type StartInfo,
 } from './types';
@@ -96,12 +97,60 @@ export function markStarted(ctx: StoreContext, id: number, info: StartInfo, now 
   }
 }
 
-export function heartbeat(ctx: StoreContext, id: number, lastStep: number | null, now = Date.now()): void {
+/** Records that the owner is alive; tells it whether another process asked it to cancel the run. */
+export function heartbeat(ctx: StoreContext, id: number, lastStep: number | null, now = Date.now()): HeartbeatInfo {
   ctx.assertWritable('record a heartbeat');
+  const row = ctx
+    .stmt(
+      `UPDATE runs SET heartbeat_at = ?, last_step = COALESCE(?, last_step) WHERE id = ?
+       RETURNING cancel_requested_at`,
+    )
+    .get(now, lastStep, id) as { cancel_requested_at: number | null } | undefined;
+  if (row === undefined) throw new StoreError('NOT_FOUND', `run ${id} does not exist in ${ctx.file}`);
+  return { cancelRequested: row.cancel_requested_at !== null };
+}
+
+/** Asks the process that owns a queued or running run to cancel it (it sees this in its next heartbeat). */
+export function requestCancel(ctx: StoreContext, id: number, now = Date.now()): void {
+  ctx.assertWritable('request a cancel');
   const changed = ctx
-    .stmt('UPDATE runs SET heartbeat_at = ?, last_step = COALESCE(?, last_step) WHERE id = ?')
-    .run(now, lastStep, id).changes;
-  if (changed === 0) throw new StoreError('NOT_FOUND', `run ${id} does not exist in ${ctx.file}`);
+    .stmt(
+      `UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ?)
+       WHERE id = ? AND status IN ('queued', 'running')`,
+    )
+    .run(now, id).changes;
+  if (changed === 0) {
+    const status = currentStatus(ctx, id);
+    throw new StoreError('STATE', `run ${id} is ${status}; only a queued or running run can be cancelled`);
+  }
+}
+
+export function cancelRequested(ctx: StoreContext, id: number): boolean {
+  ctx.assertOpen();
+  const row = ctx.stmt('SELECT cancel_requested_at FROM runs WHERE id = ?').get(id) as
+    | { cancel_requested_at: number | null }
+    | undefined;
+  if (row === undefined) throw new StoreError('NOT_FOUND', `run ${id} does not exist in ${ctx.file}`);
+  return row.cancel_requested_at !== null;
+}
+
+/**
+ * Puts an interrupted, cancelled or failed run back in the queue to continue in place (from its latest
+ * checkpoint; re-logged steps overwrite). Clears the end time, error, owner and any cancel request.
+ */
+export function requeue(ctx: StoreContext, id: number): void {
+  ctx.assertWritable('requeue a run');
+  const status = currentStatus(ctx, id);
+  if (status !== 'interrupted' && status !== 'cancelled' && status !== 'failed') {
+    throw new StoreError('STATE', `run ${id} is ${status}; only an interrupted, cancelled or failed run can be requeued`);
+  }
+  ctx
+    .stmt(
+      `UPDATE runs SET status = 'queued', status_detail = ?, finished_at = NULL, error = NULL, owner_pid = NULL,
+              cancel_requested_at = NULL
+       WHERE id = ?`,
+    )
+    .run(`requeued after it was ${status}`, id);
 }
 
 export function finishRun(ctx: StoreContext, id: number, status: EndStatus, info: FinishInfo = {}, now = Date.now()): void {

@@ -15,7 +15,7 @@ import * as runs from './runs';
 import { getSeries, getSeriesMany, getSnapshot, getSnapshots, metricKeys, snapshotSteps } from './series';
 import { createSweep, getSweep, listSweeps } from './sweeps';
 import type {
-  CheckReport, Checkpoint, CreateRunInput, EndStatus, FinishInfo, ListRunsQuery, RunRecord, SeedGroup, Series,
+  CheckReport, Checkpoint, CreateRunInput, EndStatus, FinishInfo, HeartbeatInfo, ListRunsQuery, RunRecord, SeedGroup, Series,
   SeriesQuery, Snapshot, StartInfo, Sweep, WalCheckpointResult,
 } from './types';
 import { MetricWriter, type MetricWriterOptions } from './writer';
@@ -66,8 +66,20 @@ export class Store {
   markStarted(id: number, info: StartInfo): void {
     runs.markStarted(this.ctx, id, info);
   }
-  heartbeat(id: number, lastStep: number | null = null): void {
-    runs.heartbeat(this.ctx, id, lastStep);
+  /** Marks the run alive (and its last step); says whether another process asked to cancel it. */
+  heartbeat(id: number, lastStep: number | null = null): HeartbeatInfo {
+    return runs.heartbeat(this.ctx, id, lastStep);
+  }
+  /** From another process (e.g. `scl-lab cancel`): the owner sees it in its next heartbeat. */
+  requestCancel(id: number): void {
+    runs.requestCancel(this.ctx, id);
+  }
+  cancelRequested(id: number): boolean {
+    return runs.cancelRequested(this.ctx, id);
+  }
+  /** An interrupted, cancelled or failed run back to `queued`, to continue in place from its checkpoint. */
+  requeue(id: number): void {
+    runs.requeue(this.ctx, id);
   }
   finishRun(id: number, status: EndStatus, info: FinishInfo = {}): void {
     runs.finishRun(this.ctx, id, status, info);

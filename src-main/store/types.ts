@@ -45,6 +45,7 @@ export interface RunRecord {
   readonly sweepId: number | null;
   readonly result: unknown;
   readonly deletedAt: number | null;
+  readonly cancelRequestedAt: number | null;
   readonly tags: readonly string[];
   readonly summaries: Readonly<Record<string, MetricSummary>>;
 }
@@ -64,6 +65,11 @@ export interface StartInfo {
   readonly backend: string;
   readonly ownerPid: number;
   readonly env?: unknown;
+}
+
+export interface HeartbeatInfo {
+  /** Another process called requestCancel for this run: stop at the next safe point. */
+  readonly cancelRequested: boolean;
 }
 
 export interface FinishInfo {

@@ -32,7 +32,8 @@ describe('opening and migrating', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       expect(tables).toEqual([
-        'checkpoints', 'metric_keys', 'run_summary', 'run_tags', 'runs', 'scalars', 'snapshots', 'sweeps', 'tags',
+        'checkpoints', 'metric_keys', 'run_summary', 'run_tags', 'runs', 'scalar_blocks', 'scalars', 'snapshots', 'sweeps',
+        'tags',
       ]);
     } finally {
       db.close();
@@ -87,7 +88,7 @@ describe('opening and migrating', () => {
     const file = tmpDbPath();
     const db = new Database(file);
     try {
-      expect(migrate(db)).toEqual([1]);
+      expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
       expect(migrate(db)).toEqual([]); // nothing pending
       const broken: Migration = {
         version: LATEST_VERSION + 1,
@@ -106,6 +107,20 @@ describe('opening and migrating', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('migrates a database written at version 1 forward, keeping its runs', () => {
+    const file = tmpDbPath();
+    const db = new Database(file);
+    migrate(db, MIGRATIONS.slice(0, 1));
+    db.prepare(
+      `INSERT INTO runs(uuid, name, kind, status, config_json, config_hash, seed, app_version, created_at)
+       VALUES ('u-1', 'old run', 'ufm', 'finished', '{}', 'h', 3, '0.0.1', 1)`,
+    ).run();
+    db.close();
+    const store = open(file);
+    expect(store.check().userVersion).toBe(LATEST_VERSION);
+    expect(store.getRunByUuid('u-1')).toMatchObject({ name: 'old run', seed: 3, cancelRequestedAt: null });
   });
 
   it('opens readers read-only: queries work, writes are refused, a missing file is not created', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configHash, StoreError } from '../../src-main/store';
-import { freshStore, newRun } from './helpers';
+import { freshStore, newRun, open } from './helpers';
 
 describe('run lifecycle', () => {
   it('creates a queued run with canonical config, hash and metadata', () => {
@@ -71,6 +71,38 @@ describe('run lifecycle', () => {
     expect(store.listSweeps()).toEqual([
       expect.objectContaining({ id: sweepId, name: 'tau sweep', spec: { grid: { 'loss.tau': [0.05, 0.1] } } }),
     ]);
+  });
+});
+
+describe('cancel requests and requeue', () => {
+  it('passes a cancel request from another connection to the owner through its heartbeat', () => {
+    const file = freshStore().file;
+    const owner = open(file);
+    const cli = open(file);
+    const id = newRun(owner);
+    owner.markStarted(id, { backend: 'cpu', ownerPid: process.pid });
+    expect(owner.heartbeat(id, 1)).toEqual({ cancelRequested: false });
+    cli.requestCancel(id);
+    expect(owner.heartbeat(id, 2)).toEqual({ cancelRequested: true });
+    expect(owner.cancelRequested(id)).toBe(true);
+    owner.finishRun(id, 'cancelled');
+    expect(() => cli.requestCancel(id)).toThrow(/run \d+ is cancelled; only a queued or running run can be cancelled/);
+  });
+
+  it('requeues an interrupted, cancelled or failed run in place, and nothing else', () => {
+    const store = freshStore();
+    const id = newRun(store);
+    store.markStarted(id, { backend: 'cpu', ownerPid: process.pid });
+    store.requestCancel(id);
+    store.finishRun(id, 'failed', { error: 'worker crashed' });
+    store.requeue(id);
+    const run = store.getRun(id);
+    expect(run).toMatchObject({ status: 'queued', error: null, finishedAt: null, ownerPid: null, cancelRequestedAt: null });
+    expect(run.statusDetail).toBe('requeued after it was failed');
+    expect(run.startedAt).not.toBeNull();
+    expect(() => store.requeue(id)).toThrow(/run \d+ is queued; only an interrupted, cancelled or failed run can be requeued/);
+    store.markStarted(id, { backend: 'cpu', ownerPid: process.pid });
+    expect(store.getRun(id).status).toBe('running');
   });
 });
 
