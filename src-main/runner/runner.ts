@@ -65,7 +65,7 @@ export class Runner extends EventEmitter {
     super();
     this.concurrency = Math.max(1, opts.concurrency ?? availableParallelism());
     this.writer = store.metricWriter({
-      intervalMs: 200,
+      intervalMs: 150,
       onFlush: (updates) => this.emit('flush', updates),
       onError: (err) => this.emit('error-log', err.message),
     });
