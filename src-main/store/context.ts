@@ -28,6 +28,12 @@ export class StoreContext {
     return s;
   }
 
+  /** Runs `fn` in one read transaction (one consistent snapshot across its statements), unless already in one. */
+  read<T>(fn: () => T): T {
+    this.assertOpen();
+    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
+  }
+
   assertOpen(): void {
     if (this.closed) throw new StoreError('CLOSED', `store ${this.file} is closed`);
   }

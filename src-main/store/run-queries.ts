@@ -110,16 +110,19 @@ function toRecords(ctx: StoreContext, rows: RunRow[]): RunRecord[] {
 }
 
 export function getRun(ctx: StoreContext, id: number): RunRecord {
-  ctx.assertOpen();
-  const row = ctx.stmt(`${RUN_SELECT} WHERE r.id = ?`).raw(true).get(id) as RunRow | undefined;
-  if (row === undefined) throw new StoreError('NOT_FOUND', `run ${id} does not exist in ${ctx.file}`);
-  return toRecords(ctx, [row])[0]!;
+  const run = ctx.read(() => {
+    const row = ctx.stmt(`${RUN_SELECT} WHERE r.id = ?`).raw(true).get(id) as RunRow | undefined;
+    return row === undefined ? undefined : toRecords(ctx, [row])[0]!;
+  });
+  if (run === undefined) throw new StoreError('NOT_FOUND', `run ${id} does not exist in ${ctx.file}`);
+  return run;
 }
 
 export function getRunByUuid(ctx: StoreContext, uuid: string): RunRecord | null {
-  ctx.assertOpen();
-  const row = ctx.stmt(`${RUN_SELECT} WHERE r.uuid = ?`).raw(true).get(uuid) as RunRow | undefined;
-  return row === undefined ? null : toRecords(ctx, [row])[0]!;
+  return ctx.read(() => {
+    const row = ctx.stmt(`${RUN_SELECT} WHERE r.uuid = ?`).raw(true).get(uuid) as RunRow | undefined;
+    return row === undefined ? null : toRecords(ctx, [row])[0]!;
+  });
 }
 
 function escapeLike(text: string): string {
@@ -175,7 +178,10 @@ function checkCount(value: number | undefined, field: string, fallback: number):
 
 /** A page of runs with tags and latest summaries; never touches the series tables. */
 export function listRuns(ctx: StoreContext, q: ListRunsQuery = {}): RunRecord[] {
-  ctx.assertOpen();
+  return ctx.read(() => readRuns(ctx, q));
+}
+
+function readRuns(ctx: StoreContext, q: ListRunsQuery): RunRecord[] {
   const { sql, params } = buildWhere(q);
   const orderBy = q.orderBy ?? 'created';
   const column = ORDER_COLUMNS[orderBy];

@@ -50,7 +50,14 @@ function emptySeries(runId: number, key: string): Series {
  * 4 x buckets of them; otherwise one point per bucket with its min, max and last value.
  */
 export function getSeries(ctx: StoreContext, runId: number, key: string, q: SeriesQuery = {}): Series {
-  ctx.assertOpen();
+  return ctx.read(() => readSeries(ctx, runId, key, q));
+}
+
+export function getSeriesMany(ctx: StoreContext, runIds: readonly number[], key: string, q: SeriesQuery = {}): Series[] {
+  return ctx.read(() => runIds.map((id) => readSeries(ctx, id, key, q)));
+}
+
+function readSeries(ctx: StoreContext, runId: number, key: string, q: SeriesQuery): Series {
   const buckets = q.buckets ?? DEFAULT_BUCKETS;
   if (!Number.isSafeInteger(buckets) || buckets < 1) throw new StoreError('INVALID', `buckets: expected an integer >= 1`);
   checkBound(q.x0, 'x0');
@@ -90,7 +97,8 @@ export function getSeries(ctx: StoreContext, runId: number, key: string, q: Seri
   }
 
     const width = x1 - x0 + 1;
-  const shift = [...BLOCK_SHIFTS].reverse().find((s) => 2 ** s * buckets <= width);
+  // blocks of up to two pixels: a point may span 2 px, its min/max still exact (so no spike is lost)
+  const shift = [...BLOCK_SHIFTS].reverse().find((s) => 2 ** s * buckets <= 2 * width);
   if (shift !== undefined) {
     return { runId, key, points: decimateBlocks(ctx, runId, keyId, x0, x1, buckets, shift), total, decimated: true };
   }
@@ -109,10 +117,10 @@ export function getSeries(ctx: StoreContext, runId: number, key: string, q: Seri
 }
 
 /**
- * Decimation from LOD blocks of 2^shift steps (shift chosen so a pixel bucket spans at least one block):
- * raw points at the two ragged ends, whole blocks in between, each unit put in the pixel bucket of its first
- * step. Every point is exact (min / max / last / n) over its own span [firstStep, step]; spans follow block
- * edges, so they are pixel buckets to within one block.
+ * Decimation from LOD blocks of 2^shift steps (at most two pixels wide): raw points at the two ragged ends,
+ * whole blocks in between, each unit put in the pixel bucket of its first step. Every point is exact
+ * (min / max / last / n) over its own span [firstStep, step]; spans follow block edges, so a point covers its
+ * pixel bucket to within one block (1 or 2 px), and there are at most `buckets` of them.
  */
 function decimateBlocks(
   ctx: StoreContext,
@@ -153,10 +161,6 @@ function decimateBlocks(
   }
   if (acc !== null) emit(acc);
   return points;
-}
-
-export function getSeriesMany(ctx: StoreContext, runIds: readonly number[], key: string, q: SeriesQuery = {}): Series[] {
-  return runIds.map((id) => getSeries(ctx, id, key, q));
 }
 
 interface SnapshotRow {

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { processAlive, STALE_HEARTBEAT_MS } from '../../src-main/store';
 import { freshStore, newRun } from './helpers';
@@ -44,11 +45,9 @@ describe('reconcile', () => {
     const fresh = newRun(store);
     store.markStarted(fresh, { backend: 'cpu', ownerPid: process.pid });
     const t = store.getRun(stale).heartbeatAt!;
-    const now = t + STALE_HEARTBEAT_MS + 5_000;
-    store.heartbeat(fresh, 3); // the real clock: fresh's heartbeat is newer than t
-    // at `now`, only a heartbeat within 30 s counts; bump fresh to that moment
-    const fake = (store as unknown as { ctx: { db: import('better-sqlite3').Database } }).ctx.db;
-    fake.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?').run(now - 1_000, fresh);
+    const now = t + STALE_HEARTBEAT_MS + 5_000; // reconcile as if 35 s had passed...
+    const db = (store as unknown as { ctx: { db: Database.Database } }).ctx.db;
+    db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?').run(now - 1_000, fresh); // ...with fresh beating 1 s ago
     expect(store.reconcile(now)).toEqual([stale]);
     expect(store.getRun(stale).statusDetail).toMatch(/no heartbeat for 35 s \(limit 30 s\)/);
     expect(store.getRun(fresh).status).toBe('running');

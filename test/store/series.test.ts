@@ -189,10 +189,12 @@ describe('getSeries decimation', () => {
     expect(full.decimated).toBe(false);
     expect(full.points).toHaveLength(400);
     expect(full.points[0]).toEqual({ step: 100, value: Math.sin(1), min: Math.sin(1), max: Math.sin(1), firstStep: 100, n: 1 });
-    const dec = store.getSeries(id, 'loss', { buckets: 1000 }); // 10 steps a pixel: built from 8-step blocks
+    const dec = store.getSeries(id, 'loss', { buckets: 1000 }); // 10 steps a pixel: built from 16-step blocks
     expect(dec).toMatchObject({ total: 10_000, decimated: true });
-    expect(dec.points).toHaveLength(1000);
-    expect(dec.points[999]).toMatchObject({ step: 9999, firstStep: 9992, n: 8, value: Math.sin(99.99) });
+    expect(dec.points).toHaveLength(625);
+    expect(dec.points[624]).toMatchObject({ step: 9999, firstStep: 9984, n: 16, value: Math.sin(99.99) });
+    const wide = store.getSeries(id, 'loss', { buckets: 300 }); // 33 steps a pixel: 2 blocks of 16 in most
+    expect(wide.points).toHaveLength(300);
     const sql = store.getSeries(id, 'loss', { buckets: 2000 }); // 5 steps a pixel: exact pixel buckets in SQL
     expect(sql.points).toHaveLength(2000);
     expect(sql.points[1999]).toMatchObject({ step: 9999, firstStep: 9995, n: 5, value: Math.sin(99.99) });
