@@ -7,8 +7,8 @@ import type { RunConfig, UfmConfig } from '../api/schema/config';
 import type { EvalRecordOut, FinalMetrics, RunResult } from '../api/schema/result';
 import type { Geometry } from '../science/geometry';
 import { classCounts } from '../science/imbalance';
-import type { OptimizerState } from '../science/optim';
-import { UfmTrainer, type EvalRecord, type UfmSpec, type UfmState } from '../science/ufm';
+import type { EvalRecord, UfmSpec } from '../science/ufm';
+import type { CheckpointPayload } from './checkpoint-codec';
 
 /** A matrix or vector of one evaluation point, row-major Float64. */
 export interface SnapshotEvent {
@@ -19,15 +19,10 @@ export interface SnapshotEvent {
   data: Float64Array;
 }
 
-export interface CheckpointPayload {
-  kind: 'ufm';
-  epoch: number;
-  H: Float32Array;
-  opt: OptimizerState;
-}
 
 export interface JobSink {
-  progress?(p: { epoch: number; epochs: number; loss: number }): void;
+  /** epoch = completed epochs; batch/batches within the current epoch for deep runs. */
+  progress?(p: { epoch: number; epochs: number; loss: number; batch?: number; batches?: number }): void;
   /** Scalars of one step: { 'train/loss': .., 'geom/deltaOF': .. } */
   metrics?(step: number, values: Record<string, number | null>): void;
   snapshot?(s: SnapshotEvent): void;
@@ -86,7 +81,7 @@ export function finalMetrics(rec: EvalRecord, geom: Geometry, counts: number[]):
   };
 }
 
-function emitSnapshots(sink: JobSink, step: number, geom: Geometry, counts: number[]): void {
+export function emitSnapshots(sink: JobSink, step: number, geom: Geometry, counts: number[]): void {
   if (!sink.snapshot) return;
   const k = counts.length;
   sink.snapshot({ key: 'gram', step, rows: k, cols: k, data: geom.gram });
@@ -98,54 +93,20 @@ function emitSnapshots(sink: JobSink, step: number, geom: Geometry, counts: numb
 export interface JobOptions {
   backend: string;
   restore?: CheckpointPayload;
-  /** Checkpoint every this many epochs (and at every eval); 0 = only at evals. */
-  checkpointEvery?: number;
   /** History of the run before a resume, so the result covers the whole run. */
   priorHistory?: EvalRecordOut[];
   /** Seconds already spent before a resume. */
   priorSeconds?: number;
 }
 
-export function runJob(config: RunConfig, sink: JobSink, opts: JobOptions): RunResult {
-  const t0 = performance.now();
-  const spec = ufmSpecFromConfig(config);
-  const restore: UfmState | undefined = opts.restore
-    ? { epoch: opts.restore.epoch, H: opts.restore.H, opt: opts.restore.opt }
-    : undefined;
-  const trainer = new UfmTrainer(spec, restore);
-  const history: EvalRecordOut[] = (opts.priorHistory ?? []).filter((h) => h.epoch < trainer.state.epoch);
-  const ckptEvery = opts.checkpointEvery ?? 0;
-  const checkpoint = () =>
-    sink.checkpoint?.({ kind: 'ufm', epoch: trainer.state.epoch, H: trainer.state.H.slice(), opt: cloneOpt(trainer.state.opt) });
-  try {
-    const out = trainer.run({
-      onEpoch(epoch, loss) {
-        sink.progress?.({ epoch, epochs: spec.epochs, loss });
-        sink.metrics?.(epoch, { 'train/epochLoss': loss });
-        if (ckptEvery > 0 && epoch % ckptEvery === 0 && !trainer.isEvalEpoch(epoch)) checkpoint();
-      },
-      onEval(rec, geom) {
-        history.push(rec);
-        sink.eval?.(rec);
-        sink.metrics?.(rec.epoch, evalScalars(rec));
-        emitSnapshots(sink, rec.epoch, geom, spec.counts);
-        checkpoint();
-      },
-      shouldStop: sink.shouldStop,
-    });
-    return {
-      status: out.status === 'cancelled' ? 'cancelled' : 'finished',
-      backend: opts.backend,
-      config,
-      final: finalMetrics(out.last.rec, out.last.geom, spec.counts),
-      history,
-      seconds: (opts.priorSeconds ?? 0) + (performance.now() - t0) / 1000,
-    };
-  } finally {
-    trainer.dispose();
+/** Run one validated config of any kind. */
+export async function runJob(config: RunConfig, sink: JobSink, opts: JobOptions): Promise<RunResult> {
+  switch (config.kind) {
+    case 'ufm':
+      return (await import('./ufm-job')).runUfmJob(config, sink, opts);
+    case 'deep':
+      return (await import('./deep-job')).runDeepJob(config, sink, opts);
+    case 'embeddings':
+      return (await import('./embeddings-job')).runEmbeddingsJob(config, sink, opts);
   }
-}
-
-function cloneOpt(o: OptimizerState): OptimizerState {
-  return { t: o.t, m: o.m?.slice(), v: o.v?.slice() };
 }

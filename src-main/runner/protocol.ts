@@ -13,17 +13,25 @@ export interface StartMessage {
   backend: string;
   /** Int32Array(1) over it: 1 = stop at the next step boundary. */
   cancelFlag: SharedArrayBuffer;
-  restore?: { epoch: number; H: Float32Array; opt: { t: number; m?: Float32Array; v?: Float32Array } };
+  /** The latest checkpoint as stored (opaque bytes + meta; the worker decodes it). */
+  restore?: { data: Uint8Array; meta: unknown };
   priorHistory?: unknown[];
   priorSeconds?: number;
 }
 
-const f32 = z.custom<Float32Array>((v) => v instanceof Float32Array, "expected a Float32Array");
+const u8 = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected a Uint8Array');
 const f64 = z.custom<Float64Array>((v) => v instanceof Float64Array, "expected a Float64Array");
 
 export const workerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('backend'), name: z.string(), skipped: z.array(z.object({ name: z.string(), reason: z.string() })) }),
-  z.object({ type: z.literal('progress'), epoch: z.number(), epochs: z.number(), loss: z.number() }),
+  z.object({
+    type: z.literal('progress'),
+    epoch: z.number(),
+    epochs: z.number(),
+    loss: z.number(),
+    batch: z.number().optional(),
+    batches: z.number().optional(),
+  }),
   z.object({
     type: z.literal('metrics'),
     rows: z.array(z.object({ step: z.number().int().nonnegative(), key: z.string(), value: z.number() })),
@@ -43,8 +51,8 @@ export const workerMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('checkpoint'),
     epoch: z.number().int().nonnegative(),
-    H: f32,
-    opt: z.object({ t: z.number(), m: f32.optional(), v: f32.optional() }),
+    data: u8,
+    meta: z.object({ kind: z.enum(['ufm', 'deep']), epoch: z.number() }).passthrough(),
   }),
   z.object({ type: z.literal('log'), line: z.string() }),
   z.object({ type: z.literal('done'), result: runResultSchema }),

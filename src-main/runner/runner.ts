@@ -11,7 +11,6 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EvalRecordOut, RunResult, RunStatus } from '../api/schema/result';
 import type { MetricWriter, Store } from '../store';
-import { decodeUfmCheckpoint, encodeUfmCheckpoint } from './checkpoint-codec';
 import { workerMessageSchema, type StartMessage } from './protocol';
 import { priorHistory } from './history';
 
@@ -32,6 +31,9 @@ export interface ProgressEvent {
   loss: number;
   /** Seconds left, from the rate since the run (re)started. */
   eta: number | null;
+  /** Within the current epoch (deep runs). */
+  batch?: number;
+  batches?: number;
 }
 
 interface Active {
@@ -152,12 +154,13 @@ export class Runner extends EventEmitter {
   private start(runId: number): void {
     const run = this.store.getRun(runId);
     const ckpt = this.store.latestCheckpoint(runId);
-    const restore = ckpt ? decodeUfmCheckpoint(ckpt.data, ckpt.meta) : undefined;
-    const prior = restore ? priorHistory(this.store, runId, restore.epoch) : [];
+    const restore = ckpt ? { data: new Uint8Array(ckpt.data), meta: ckpt.meta } : undefined;
+    const restoreEpoch = restore ? (restore.meta as { epoch: number }).epoch : 0;
+    const prior = restore ? priorHistory(this.store, runId, restoreEpoch) : [];
     const priorSeconds = (run.result as RunResult | null)?.seconds ?? 0;
     const flag = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(this.opts.workerPath ?? defaultWorkerPath());
-    const a: Active = { runId, worker, flag, startedAt: Date.now(), startEpoch: restore?.epoch ?? 0, cancelRequested: false, settled: false };
+    const a: Active = { runId, worker, flag, startedAt: Date.now(), startEpoch: restoreEpoch, cancelRequested: false, settled: false };
     this.active.set(runId, a);
     this.store.markStarted(runId, { backend: 'starting', ownerPid: process.pid, env: environment() });
     this.emit('status', { runId, status: 'running' });
@@ -196,9 +199,10 @@ export class Runner extends EventEmitter {
         break;
       case 'progress': {
         const secs = (Date.now() - a.startedAt) / 1000;
-        const done = m.epoch - a.startEpoch;
-        const eta = done > 0 ? (secs / done) * (m.epochs - m.epoch) : null;
-        this.emit('progress', { runId, epoch: m.epoch, epochs: m.epochs, loss: m.loss, eta } satisfies ProgressEvent);
+        const pos = m.epoch + (m.batch && m.batches ? m.batch / m.batches : 0);
+        const done = pos - a.startEpoch;
+        const eta = done > 0 ? (secs / done) * (m.epochs - pos) : null;
+        this.emit('progress', { runId, epoch: m.epoch, epochs: m.epochs, loss: m.loss, eta, batch: m.batch, batches: m.batches } satisfies ProgressEvent);
         break;
       }
       case 'metrics':
@@ -212,8 +216,7 @@ export class Runner extends EventEmitter {
         break;
       case 'checkpoint': {
         this.writer.flush(); // metrics first: a checkpoint is never ahead of its series
-        const { data, meta } = encodeUfmCheckpoint({ epoch: m.epoch, H: m.H, opt: m.opt });
-        this.store.saveCheckpoint(runId, m.epoch, data, meta);
+        this.store.saveCheckpoint(runId, m.epoch, m.data, m.meta);
         break;
       }
       case 'log':

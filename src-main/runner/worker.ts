@@ -5,6 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { parseRunConfig } from '../api/schema/config';
 import { initBackend, type BackendChoice } from '../compute/backend';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec';
 import { runJob } from './job';
 import type { StartMessage, WorkerMessage } from './protocol';
 
@@ -28,7 +29,7 @@ port.once('message', async (msg: StartMessage) => {
     const config = parseRunConfig(msg.config);
     const backend = await initBackend(msg.backend as BackendChoice);
     post({ type: 'backend', name: backend.name, skipped: backend.skipped });
-    const result = runJob(
+    const result = await runJob(
       config,
       {
         progress: (p) => post({ type: 'progress', ...p }),
@@ -40,14 +41,15 @@ port.once('message', async (msg: StartMessage) => {
         eval: (record) => post({ type: 'eval', record }),
         checkpoint(c) {
           flushMetrics(); // the checkpoint must never be ahead of the metrics it covers
-          post({ type: 'checkpoint', epoch: c.epoch, H: c.H, opt: c.opt }, [c.H.buffer as ArrayBuffer]);
+          const { data, meta } = encodeCheckpoint(c);
+          post({ type: 'checkpoint', epoch: c.epoch, data, meta }, [data.buffer as ArrayBuffer]);
         },
         log: (line) => post({ type: 'log', line }),
         shouldStop: () => Atomics.load(flag, 0) === 1,
       },
       {
         backend: backend.name,
-        restore: msg.restore ? { kind: 'ufm', ...msg.restore } : undefined,
+        restore: msg.restore ? decodeCheckpoint(msg.restore.data, msg.restore.meta) : undefined,
         priorHistory: msg.priorHistory as never,
         priorSeconds: msg.priorSeconds,
       },

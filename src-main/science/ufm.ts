@@ -38,7 +38,8 @@ export interface UfmState {
 /** One evaluation point: metrics of the features after `epoch` completed epochs. */
 export interface EvalRecord {
   epoch: number;
-  loss: number;
+  /** null where there is no training loss yet (a deep run at epoch 0) or at all (imported embeddings). */
+  loss: number | null;
   optimalLoss: number | null;
   gap: number | null;
   deltaOF: number;

@@ -12,6 +12,7 @@ export interface BatchingAnalysis {
 }
 
 export function analyseConfigBatching(config: RunConfig, epochs: number): BatchingAnalysis {
+  if (config.kind === 'embeddings') throw new Error('an embeddings run has no batching to analyse');
   if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`epochs must be a whole number >= 1 (got ${epochs})`);
   const counts = classCounts(config.imbalance, config.classes);
   const labels = labelsFromCounts(counts);

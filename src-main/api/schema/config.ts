@@ -88,9 +88,92 @@ export const ufmConfigSchema = z.strictObject({
 });
 export type UfmConfig = z.infer<typeof ufmConfigSchema>;
 
-/** Every run kind; more kinds join this union. */
-export const runConfigSchema = z.discriminatedUnion('kind', [ufmConfigSchema], {
-  error: 'kind must be "ufm"',
+export const datasetSchema = z.discriminatedUnion(
+  'name',
+  [
+    z.strictObject({
+      name: z.enum(['mnist', 'fashion-mnist', 'cifar10', 'cifar100']),
+      /** Folder with the dataset's files; omitted: $SCL_LAB_DATA or the system package folder. */
+      folder: z.string().min(1).optional(),
+      /** Test examples per class (balanced); omitted: the whole test set. */
+      testPerClass: positiveInt('testPerClass').optional(),
+    }),
+    z.strictObject({
+      name: z.literal('synthetic'),
+      /** Vectors of this dimension, or images of this size. */
+      shape: z.union([
+        z.strictObject({ kind: z.literal('vector'), dim: positiveInt('dim') }),
+        z.strictObject({ kind: z.literal('image'), height: positiveInt('height'), width: positiveInt('width'), channels: positiveInt('channels') }),
+      ]),
+      radius: z.number().positive('radius must be > 0').default(3),
+      noise: z.number().positive('noise must be > 0').default(1),
+      testPerClass: positiveInt('testPerClass').default(50),
+    }),
+  ],
+  { error: 'dataset.name must be one of mnist, fashion-mnist, cifar10, cifar100, synthetic' },
+);
+
+export const modelSchema = z.discriminatedUnion(
+  'name',
+  [
+    z.strictObject({ name: z.literal('mlp'), hidden: z.array(positiveInt('hidden width')).max(8).default([512, 256]) }),
+    z.strictObject({ name: z.literal('cnn') }),
+    z.strictObject({ name: z.literal('resnet18'), width: positiveInt('width').max(128).default(64) }),
+  ],
+  { error: 'model.name must be one of mlp, cnn, resnet18' },
+);
+
+export const deepOptimizerSchema = z.strictObject({
+  name: z.enum(['sgd', 'adam'], { error: 'optimizer.name must be sgd or adam' }),
+  lr: z.number().positive('lr must be > 0'),
+  momentum: z.number().min(0).lt(1, 'momentum must be in [0, 1)').default(0.9),
+  weightDecay: z.number().min(0, 'weightDecay must be >= 0').default(0),
+});
+
+export const scheduleSchema = z.discriminatedUnion(
+  'name',
+  [
+    z.strictObject({ name: z.literal('none') }),
+    z.strictObject({ name: z.literal('multistep'), milestones: z.array(positiveInt('milestone')), gamma: z.number().positive().max(1).default(0.1) }),
+    z.strictObject({ name: z.literal('cosine'), minLr: z.number().min(0).default(0) }),
+  ],
+  { error: 'schedule.name must be none, multistep or cosine' },
+);
+
+export const deepConfigSchema = z.strictObject({
+  kind: z.literal('deep'),
+  ...commonRunFields,
+  dataset: datasetSchema,
+  model: modelSchema,
+  /** "scl" (supervised contrastive) or "ce" (cross-entropy with a linear classifier on the same head). */
+  loss: z.enum(['scl', 'ce'], { error: 'loss must be "scl" or "ce"' }).default('scl'),
+  /** Deep runs default to the SupCon mean form (the authors' code), which keeps SGD learning rates meaningful. */
+  lossForm: lossFormSchema.default('supcon-mean'),
+  /** 2: the batch plus an augmented copy (SCL's two views); 1: the batch alone. */
+  views: z.union([z.literal(1), z.literal(2)], { error: 'views must be 1 or 2' }).default(2),
+  /** Random crop with padding + horizontal flip (images only). */
+  augment: z.boolean().default(true),
+  optimizer: deepOptimizerSchema,
+  schedule: scheduleSchema.default({ name: 'none' }),
+});
+export type DeepConfig = z.infer<typeof deepConfigSchema>;
+
+export const embeddingsConfigSchema = z.strictObject({
+  kind: z.literal('embeddings'),
+  name: z.string().max(200).optional(),
+  /** Features: a (n, d) .npy of float32/float64, or a CSV. */
+  file: z.string().min(1, 'file is required'),
+  /** Labels: a 1-D .npy or a CSV; optional when the CSV features carry a label column. */
+  labels: z.string().min(1).optional(),
+  labelColumn: z.union([z.string().min(1), z.number().int()]).optional(),
+  /** Classes at the maximum count are majority; the rest minority (for the cosine groups). */
+  seed: z.number().int().min(0).default(0),
+});
+export type EmbeddingsConfig = z.infer<typeof embeddingsConfigSchema>;
+
+/** Every run kind. */
+export const runConfigSchema = z.discriminatedUnion('kind', [ufmConfigSchema, deepConfigSchema, embeddingsConfigSchema], {
+  error: 'kind must be "ufm", "deep" or "embeddings"',
 });
 export type RunConfig = z.infer<typeof runConfigSchema>;
 
@@ -111,9 +194,23 @@ export class ConfigError extends Error {
   }
 }
 
+/** Classes a dataset has, where known without reading it. */
+const DATASET_CLASSES: Record<string, number> = { mnist: 10, 'fashion-mnist': 10, cifar10: 10, cifar100: 100 };
+
 /** Cross-field rules that a per-field schema cannot say. */
 function crossFieldIssues(c: RunConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  if (c.kind === 'embeddings') return issues;
+  if (c.kind === 'deep') {
+    const k = DATASET_CLASSES[c.dataset.name];
+    if (k !== undefined && c.classes !== k) issues.push({ field: 'classes', message: `${c.dataset.name} has ${k} classes, not ${c.classes}` });
+    if (c.model.name !== 'mlp' && c.dataset.name === 'synthetic' && c.dataset.shape.kind === 'vector') {
+      issues.push({ field: 'model.name', message: `"${c.model.name}" needs image data; synthetic vectors need "mlp"` });
+    }
+    if (c.schedule.name === 'multistep' && c.schedule.milestones.some((m) => m > c.epochs)) {
+      issues.push({ field: 'schedule.milestones', message: `a milestone is beyond epochs (${c.epochs})` });
+    }
+  }
   const counts = classCounts(c.imbalance, c.classes);
   if (c.imbalance.profile === 'custom' && counts.length !== c.classes) {
     issues.push({ field: 'imbalance.counts', message: `has ${counts.length} entries but classes is ${c.classes}` });

@@ -7,7 +7,8 @@ const nullableNum = z.number().nullable();
 
 export const evalRecordSchema = z.object({
   epoch: z.number().int().nonnegative(),
-  loss: num,
+  /** null where there is no training loss (imported embeddings; a deep run before its first epoch). */
+  loss: nullableNum,
   optimalLoss: nullableNum,
   gap: nullableNum,
   deltaOF: num,
@@ -24,7 +25,8 @@ export type EvalRecordOut = z.infer<typeof evalRecordSchema>;
 
 export const finalMetricsSchema = z.object({
   epoch: z.number().int().nonnegative(),
-  loss: num,
+  /** null where there is no training loss (imported embeddings; a deep run before its first epoch). */
+  loss: nullableNum,
   optimalLoss: nullableNum,
   gap: nullableNum,
   deltaOF: num,

@@ -1,0 +1,267 @@
+/**
+ * Deep-network training with SCL or CE (spec section 7): backbone -> projection -> optional ReLU -> L2 norm.
+ * Every batch of the batching strategy (with binding examples appended) is optionally doubled into two
+ * views (each augmented on its own); SCL treats the two copies as separate samples with the same label.
+ * Every `evalEvery` epochs the whole training subset is embedded in eval mode without augmentation and all
+ * geometry metrics are computed; balanced NCC accuracy on the test set uses the training class means.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Batcher, type BatchingOptions } from './batching';
+import { geometry, nccAccuracy, type Geometry } from './geometry';
+import { buildModel, embed, type ModelSpec } from './models';
+import { makeRng, type Rng } from './rng';
+import { ceLoss, sclLoss } from './scl';
+import type { LossForm } from './scl-oracle';
+import { NonFiniteLossError, type EvalRecord } from './ufm';
+
+export interface DeepSplit {
+  /** n samples, row-major, each of size prod(sampleShape). */
+  x: Float32Array;
+  labels: Int32Array;
+  n: number;
+}
+
+export interface DeepData {
+  train: DeepSplit;
+  test: DeepSplit | null;
+  sampleShape: number[];
+  k: number;
+  /** Training examples per class. */
+  counts: number[];
+}
+
+export type Schedule =
+  | { name: 'none' }
+  | { name: 'multistep'; milestones: number[]; gamma: number }
+  | { name: 'cosine'; minLr: number };
+
+export interface DeepSpec {
+  model: ModelSpec;
+  dim: number;
+  relu: boolean;
+  loss: 'scl' | 'ce';
+  tau: number;
+  lossForm: LossForm;
+  views: 1 | 2;
+  batching: BatchingOptions;
+  optimizer: { name: 'sgd' | 'adam'; lr: number; momentum: number; weightDecay: number };
+  schedule: Schedule;
+  epochs: number;
+  evalEvery: number;
+  seed: number;
+  evalBatchSize?: number;
+}
+
+export interface DeepHooks {
+  onBatch?(p: { epoch: number; batch: number; batches: number; loss: number }): void;
+  onEpoch?(epoch: number, meanLoss: number, lr: number): void;
+  onEval?(rec: EvalRecord & { nccAccTest: number | null }, geom: Geometry): void;
+  shouldStop?(): boolean;
+}
+
+/** Augments n samples of a batch in place of a copy; injected by the runner (the science core reads no files). */
+export type Augment = (x: Float32Array, n: number, rng: Rng) => Float32Array;
+
+export interface DeepCheckpoint {
+  epoch: number;
+  weights: { name: string; shape: number[]; data: Float32Array }[];
+  optimizer: { name: string; shape: number[]; data: Float32Array }[];
+}
+
+export function learningRate(spec: DeepSpec, epoch: number): number {
+  const s = spec.schedule;
+  const lr = spec.optimizer.lr;
+  if (s.name === 'multistep') return lr * Math.pow(s.gamma, s.milestones.filter((m) => epoch >= m).length);
+  if (s.name === 'cosine') return s.minLr + 0.5 * (lr - s.minLr) * (1 + Math.cos((Math.PI * epoch) / spec.epochs));
+  return lr;
+}
+
+export class DeepTrainer {
+  readonly model: tf.LayersModel;
+  readonly params: number;
+  readonly batcher: Batcher;
+  private classifier: tf.Variable[] = [];
+  private opt: tf.Optimizer;
+  epoch = 0;
+  private lastEpochLoss = NaN;
+  private readonly sampleSize: number;
+
+  constructor(readonly spec: DeepSpec, readonly data: DeepData, private readonly augment?: Augment) {
+    this.sampleSize = data.sampleShape.reduce((a, b) => a * b, 1);
+    if (data.train.x.length !== data.train.n * this.sampleSize) {
+      throw new Error(`training data has ${data.train.x.length} values, expected ${data.train.n} x ${this.sampleSize}`);
+    }
+    const built = buildModel(spec.model, data.sampleShape, spec.dim, spec.seed);
+    this.model = built.model;
+    this.params = built.params;
+    this.batcher = new Batcher(data.train.labels, data.k, spec.batching, spec.seed);
+    if (spec.loss === 'ce') {
+      const init = tf.initializers.glorotUniform({ seed: spec.seed + 7 });
+      this.classifier = [tf.variable(init.apply([spec.dim, data.k]) as tf.Tensor, true, 'ce_w'), tf.variable(tf.zeros([data.k]), true, 'ce_b')];
+    }
+    const o = spec.optimizer;
+    this.opt = o.name === 'adam' ? tf.train.adam(o.lr) : o.momentum > 0 ? tf.train.momentum(o.lr, o.momentum) : tf.train.sgd(o.lr);
+  }
+
+  private trainableVars(): tf.Variable[] {
+    return [...this.model.trainableWeights.map((w) => w.read() as tf.Variable), ...this.classifier];
+  }
+
+  private setLr(lr: number): void {
+    (this.opt as unknown as { learningRate: number }).learningRate = lr;
+    const sgd = this.opt as unknown as { setLearningRate?: (lr: number) => void; c?: tf.Scalar };
+    if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(lr);
+  }
+
+  /** Gathers samples (and their augmented second views) into one input tensor. */
+  private batchInput(idx: number[], rng: Rng): { x: tf.Tensor; labels: Int32Array } {
+    const { train, sampleShape } = this.data;
+    const S = this.sampleSize;
+    const B = idx.length;
+    const raw = new Float32Array(B * S);
+    idx.forEach((i, r) => raw.set(train.x.subarray(i * S, (i + 1) * S), r * S));
+    const labels1 = Int32Array.from(idx, (i) => train.labels[i]);
+    const view = () => (this.augment ? this.augment(raw, B, rng) : raw);
+    if (this.spec.views === 1) return { x: tf.tensor(view(), [B, ...sampleShape]), labels: labels1 };
+    const both = new Float32Array(2 * B * S);
+    both.set(view(), 0);
+    both.set(view(), B * S);
+    const labels = new Int32Array(2 * B);
+    labels.set(labels1, 0);
+    labels.set(labels1, B);
+    return { x: tf.tensor(both, [2 * B, ...sampleShape]), labels };
+  }
+
+  private lossOf(x: tf.Tensor, labels: Int32Array): tf.Scalar {
+    const z = embed(this.model, x, this.spec.relu, true);
+    if (this.spec.loss === 'scl') return sclLoss(z, labels, this.spec.tau, this.spec.lossForm);
+    const logits = tf.add(tf.matMul(z, this.classifier[0]), this.classifier[1]) as tf.Tensor2D;
+    return ceLoss(logits, labels, this.data.k);
+  }
+
+  /** One training epoch; returns the mean batch loss, or null when stopped early. */
+  trainEpoch(hooks: DeepHooks = {}): number | null {
+    const e = this.epoch;
+    const lr = learningRate(this.spec, e);
+    this.setLr(lr);
+    const rng = makeRng(this.spec.seed, `augment:${e}`);
+    const batches = this.batcher.epoch(e);
+    const vars = this.trainableVars();
+    const wd = this.spec.optimizer.weightDecay;
+    let sum = 0;
+    for (let b = 0; b < batches.length; b++) {
+      if (hooks.shouldStop?.()) return null;
+      const { x, labels } = this.batchInput(batches[b], rng);
+      const { value, grads } = tf.variableGrads(() => this.lossOf(x, labels), vars);
+      const loss = value.dataSync()[0];
+      if (!Number.isFinite(loss)) {
+        tf.dispose([x, value, ...Object.values(grads)]);
+        throw new NonFiniteLossError(e + 1, loss);
+      }
+      const named: tf.NamedTensorMap = {};
+      for (const v of vars) {
+        const g = grads[v.name];
+        named[v.name] = wd > 0 ? tf.tidy(() => tf.add(g, tf.mul(v, wd))) : g;
+      }
+      this.opt.applyGradients(named);
+      tf.dispose([x, value, ...Object.values(grads), ...(wd > 0 ? Object.values(named) : [])]);
+      sum += loss;
+      hooks.onBatch?.({ epoch: e, batch: b + 1, batches: batches.length, loss });
+    }
+    this.epoch = e + 1;
+    this.lastEpochLoss = sum / batches.length;
+    hooks.onEpoch?.(this.epoch, this.lastEpochLoss, lr);
+    return this.lastEpochLoss;
+  }
+
+  /** Embeddings of a split in eval mode, without augmentation: n x dim, row-major. */
+  embedAll(split: DeepSplit): Float32Array {
+    const bs = this.spec.evalBatchSize ?? 512;
+    const S = this.sampleSize;
+    const out = new Float32Array(split.n * this.spec.dim);
+    for (let s = 0; s < split.n; s += bs) {
+      const m = Math.min(bs, split.n - s);
+      const z = tf.tidy(() => embed(this.model, tf.tensor(split.x.subarray(s * S, (s + m) * S), [m, ...this.data.sampleShape]), this.spec.relu, false));
+      out.set(z.dataSync(), s * this.spec.dim);
+      z.dispose();
+    }
+    return out;
+  }
+
+  evaluate(): { rec: EvalRecord & { nccAccTest: number | null }; geom: Geometry } {
+    const { k, counts, train, test } = this.data;
+    const H = this.embedAll(train);
+    const geom = geometry(H, this.spec.dim, train.labels, k, counts);
+    const nccAccTest = test ? nccAccuracy(this.embedAll(test), this.spec.dim, test.labels, geom.means, k) : null;
+    return {
+      rec: {
+        epoch: this.epoch,
+        loss: Number.isFinite(this.lastEpochLoss) ? this.lastEpochLoss : null,
+        optimalLoss: null,
+        gap: null,
+        deltaOF: geom.deltaOF,
+        deltaETF: geom.deltaETF,
+        nc1: geom.nc1,
+        cosMean: geom.cosMean,
+        cosMin: geom.cosMin,
+        cosMax: geom.cosMax,
+        normRatio: geom.normRatio,
+        nccAccTrain: geom.nccAccTrain,
+        nccAccTest,
+      },
+      geom,
+    };
+  }
+
+  isEvalEpoch(e: number): boolean {
+    return e === 0 || e % this.spec.evalEvery === 0 || e === this.spec.epochs;
+  }
+
+  /** Weights (incl. batch-norm statistics) and optimiser state. */
+  async checkpoint(): Promise<DeepCheckpoint> {
+    const weights = [...this.model.weights.map((w) => ({ name: w.name, t: w.read() })), ...this.classifier.map((v) => ({ name: v.name, t: v as tf.Tensor }))].map(
+      ({ name, t }) => ({ name, shape: t.shape.slice(), data: t.dataSync().slice() as Float32Array }),
+    );
+    const ow = await this.opt.getWeights();
+    const optimizer = ow.map((w) => ({ name: w.name, shape: w.tensor.shape.slice(), data: w.tensor.dataSync().slice() as Float32Array }));
+    return { epoch: this.epoch, weights, optimizer };
+  }
+
+  async restore(c: DeepCheckpoint): Promise<void> {
+    const all = [...this.model.weights.map((w) => ({ name: w.name, set: (t: tf.Tensor) => w.write(t), shape: w.shape })), ...this.classifier.map((v) => ({ name: v.name, set: (t: tf.Tensor) => v.assign(t), shape: v.shape }))];
+    if (all.length !== c.weights.length) throw new Error(`checkpoint has ${c.weights.length} weight tensors, the model has ${all.length}`);
+    all.forEach((w, i) => {
+      const s = c.weights[i];
+      if (s.shape.join('x') !== w.shape.join('x')) throw new Error(`checkpoint weight ${s.name} has shape ${s.shape}, the model expects ${w.shape}`);
+      w.set(tf.tensor(s.data, s.shape));
+    });
+    if (c.optimizer.length) await this.opt.setWeights(c.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.data, w.shape) })));
+    this.epoch = c.epoch;
+  }
+
+  /** Train to spec.epochs from the current epoch. */
+  async run(hooks: DeepHooks = {}, onCheckpoint?: (c: DeepCheckpoint) => void): Promise<{ status: 'finished' | 'cancelled'; history: EvalRecord[]; last: ReturnType<DeepTrainer['evaluate']> }> {
+    const history: EvalRecord[] = [];
+    let last = this.evaluate();
+    if (this.isEvalEpoch(this.epoch)) {
+      history.push(last.rec);
+      hooks.onEval?.(last.rec, last.geom);
+    }
+    while (this.epoch < this.spec.epochs) {
+      if (this.trainEpoch(hooks) === null) return { status: 'cancelled', history, last };
+      if (this.isEvalEpoch(this.epoch)) {
+        last = this.evaluate();
+        history.push(last.rec);
+        hooks.onEval?.(last.rec, last.geom);
+        if (onCheckpoint) onCheckpoint(await this.checkpoint());
+      }
+    }
+    return { status: 'finished', history, last };
+  }
+
+  dispose(): void {
+    this.model.dispose?.();
+    tf.dispose(this.classifier);
+    this.opt.dispose();
+  }
+}
