@@ -7,12 +7,32 @@ import { FLAG_FINITE, valueFlag } from './values';
  * upserts, the matching run_summary rows, and runs.heartbeat_at / last_step. Used by MetricWriter and import.
  */
 
-export interface PendingScalar {
-  runId: number;
-  key: string;
-  step: number;
-  value: number;
-  wallMs: number;
+/** Scalar rows in columns (no object per row: a bulk insert of 1e6 rows spent ~10% in allocation and GC). */
+export class ScalarColumns {
+  readonly runIds: number[] = [];
+  readonly keys: string[] = [];
+  readonly steps: number[] = [];
+  readonly values: number[] = [];
+  readonly wallMs: number[] = [];
+
+  get length(): number {
+    return this.steps.length;
+  }
+
+  push(runId: number, key: string, step: number, value: number, wallMs: number): void {
+    this.runIds.push(runId);
+    this.keys.push(key);
+    this.steps.push(step);
+    this.values.push(value);
+    this.wallMs.push(wallMs);
+  }
+
+  /** Appends `other`'s rows after this one's. */
+  append(other: ScalarColumns): void {
+    for (let i = 0; i < other.length; i++) {
+      this.push(other.runIds[i]!, other.keys[i]!, other.steps[i]!, other.values[i]!, other.wallMs[i]!);
+    }
+  }
 }
 
 export interface PendingSnapshot {
@@ -68,7 +88,7 @@ const PUT_SUMMARY = `INSERT OR REPLACE INTO run_summary(run_id, key_id, last_ste
  */
 export function applyBatch(
   ctx: StoreContext,
-  scalars: readonly PendingScalar[],
+  scalars: ScalarColumns,
   snapshots: readonly PendingSnapshot[],
   pendingKeys: Map<string, number>,
   now: number,
@@ -85,32 +105,35 @@ export function applyBatch(
   const args: unknown[] = new Array(CHUNK * 6);
   const full = scalars.length - (scalars.length % CHUNK);
   const groups = new Map<number, Map<number, Group>>();
+  const { runIds, keys, steps, values, wallMs } = scalars;
   for (let i = 0; i < scalars.length; i++) {
-    const s = scalars[i]!;
-    const keyId = ctx.ensureKeyId(s.key, pendingKeys);
-    const flag = valueFlag(s.value);
-    const value = flag === FLAG_FINITE ? s.value : null;
+    const runId = runIds[i]!;
+    const step = steps[i]!;
+    const raw = values[i]!;
+    const keyId = ctx.ensureKeyId(keys[i]!, pendingKeys);
+    const flag = valueFlag(raw);
+    const value = flag === FLAG_FINITE ? raw : null;
     if (i < full) {
       const o = (i % CHUNK) * 6;
-      args[o] = s.runId;
+      args[o] = runId;
       args[o + 1] = keyId;
-      args[o + 2] = s.step;
+      args[o + 2] = step;
       args[o + 3] = value;
       args[o + 4] = flag;
-      args[o + 5] = s.wallMs;
+      args[o + 5] = wallMs[i]!;
       if (o === (CHUNK - 1) * 6) chunk.run(args);
     } else {
-      one.run(s.runId, keyId, s.step, value, flag, s.wallMs);
+      one.run(runId, keyId, step, value, flag, wallMs[i]!);
     }
-    let byKey = groups.get(s.runId);
-    if (byKey === undefined) groups.set(s.runId, (byKey = new Map()));
+    let byKey = groups.get(runId);
+    if (byKey === undefined) groups.set(runId, (byKey = new Map()));
     let g = byKey.get(keyId);
-    if (g === undefined) byKey.set(keyId, (g = { runId: s.runId, keyId, steps: [], values: [], increasing: true }));
+    if (g === undefined) byKey.set(keyId, (g = { runId, keyId, steps: [], values: [], increasing: true }));
     const n = g.steps.length;
-    if (n > 0 && s.step <= g.steps[n - 1]!) g.increasing = false;
-    g.steps.push(s.step);
-    g.values.push(s.value);
-    noteStep(s.runId, s.step);
+    if (n > 0 && step <= g.steps[n - 1]!) g.increasing = false;
+    g.steps.push(step);
+    g.values.push(raw);
+    noteStep(runId, step);
   }
   const blocks = new BlockAppender();
   for (const byKey of groups.values()) for (const g of byKey.values()) updateSummary(ctx, g, blocks);

@@ -1,4 +1,4 @@
-import { applyBatch, type PendingScalar, type PendingSnapshot } from './batch';
+import { applyBatch, ScalarColumns, type PendingSnapshot } from './batch';
 import { canonicalJson, configHash } from './canonical';
 import type { StoreContext } from './context';
 import { StoreError } from './errors';
@@ -29,12 +29,10 @@ export function parseBundle(input: unknown): ExportBundle {
   throw new StoreError('INVALID', `invalid import file: ${issues.join('; ')}${more}`);
 }
 
-function pendingScalars(runId: number, run: ExportedRun): PendingScalar[] {
-  const out: PendingScalar[] = [];
+function pendingScalars(runId: number, run: ExportedRun): ScalarColumns {
+  const out = new ScalarColumns();
   for (const [key, s] of Object.entries(run.scalars)) {
-    for (let i = 0; i < s.steps.length; i++) {
-      out.push({ runId, key, step: s.steps[i]!, value: fromJsonNumber(s.values[i]!), wallMs: s.wallMs[i]! });
-    }
+    for (let i = 0; i < s.steps.length; i++) out.push(runId, key, s.steps[i]!, fromJsonNumber(s.values[i]!), s.wallMs[i]!);
   }
   return out;
 }

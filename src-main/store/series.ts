@@ -46,8 +46,9 @@ function emptySeries(runId: number, key: string): Series {
 }
 
 /**
- * Points of `key` for steps in [x0, x1] (default: the whole series). Every point when there are at most
- * 4 x buckets of them; otherwise one point per bucket with its min, max and last value.
+ * Points of `key` for steps in [x0, x1] (default: the whole series), read in one snapshot. Every point when
+ * there are at most 4 x buckets of them; otherwise at most `buckets` points, one per pixel bucket, each with
+ * the exact min, max (finite values), last value and count of its span [firstStep, step]. Zoom = re-query.
  */
 export function getSeries(ctx: StoreContext, runId: number, key: string, q: SeriesQuery = {}): Series {
   return ctx.read(() => readSeries(ctx, runId, key, q));
@@ -96,7 +97,7 @@ function readSeries(ctx: StoreContext, runId: number, key: string, q: SeriesQuer
     return { runId, key, points, total, decimated: false };
   }
 
-    const width = x1 - x0 + 1;
+  const width = x1 - x0 + 1;
   // blocks of up to two pixels: a point may span 2 px, its min/max still exact (so no spike is lost)
   const shift = [...BLOCK_SHIFTS].reverse().find((s) => 2 ** s * buckets <= 2 * width);
   if (shift !== undefined) {

@@ -1,4 +1,4 @@
-import { applyBatch, type PendingScalar, type PendingSnapshot } from './batch';
+import { applyBatch, ScalarColumns, type PendingSnapshot } from './batch';
 import { encodeF64 } from './blob';
 import type { StoreContext } from './context';
 import { StoreError, wrapError } from './errors';
@@ -40,7 +40,7 @@ function checkKey(key: string, what: string): void {
  * One per writer connection (Store.metricWriter()). Writes are idempotent upserts.
  */
 export class MetricWriter {
-  private scalars: PendingScalar[] = [];
+  private scalars = new ScalarColumns();
   private snapshots: PendingSnapshot[] = [];
   private timer: NodeJS.Timeout | null = null;
   private failure: StoreError | null = null;
@@ -70,7 +70,7 @@ export class MetricWriter {
     checkKey(m.key, `run ${m.runId}`);
     checkStep(m.step, `run ${m.runId} ${m.key}`);
     if (typeof m.value !== 'number') throw new StoreError('INVALID', `run ${m.runId} ${m.key}: value must be a number`);
-    this.scalars.push({ runId: m.runId, key: m.key, step: m.step, value: m.value, wallMs: m.wallMs ?? Date.now() });
+    this.scalars.push(m.runId, m.key, m.step, m.value, m.wallMs ?? Date.now());
     this.afterPush();
   }
 
@@ -137,7 +137,7 @@ export class MetricWriter {
     if (this.pending === 0) return;
     const scalars = this.scalars;
     const snapshots = this.snapshots;
-    this.scalars = [];
+    this.scalars = new ScalarColumns();
     this.snapshots = [];
     const pendingKeys = new Map<string, number>();
     let steps: Map<number, number>;
@@ -148,7 +148,8 @@ export class MetricWriter {
     } catch (err) {
       if (isBusy(err)) {
         // the database stayed locked past busy_timeout: keep the rows and retry on the next tick
-        this.scalars = scalars.concat(this.scalars);
+        scalars.append(this.scalars);
+        this.scalars = scalars;
         this.snapshots = snapshots.concat(this.snapshots);
         this.afterPushRetry();
       }
@@ -187,14 +188,16 @@ export class MetricWriter {
 
 function summarise(
   steps: Map<number, number>,
-  scalars: readonly PendingScalar[],
+  scalars: ScalarColumns,
   snapshots: readonly PendingSnapshot[],
 ): FlushUpdate[] {
   const keys = new Map<number, Set<string>>();
-  for (const r of [...scalars, ...snapshots]) {
-    let set = keys.get(r.runId);
-    if (set === undefined) keys.set(r.runId, (set = new Set()));
-    set.add(r.key);
-  }
+  const add = (runId: number, key: string): void => {
+    let set = keys.get(runId);
+    if (set === undefined) keys.set(runId, (set = new Set()));
+    set.add(key);
+  };
+  for (let i = 0; i < scalars.length; i++) add(scalars.runIds[i]!, scalars.keys[i]!);
+  for (const s of snapshots) add(s.runId, s.key);
   return [...steps].map(([runId, maxStep]) => ({ runId, maxStep, keys: [...(keys.get(runId) ?? [])] }));
 }

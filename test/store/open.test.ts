@@ -140,6 +140,32 @@ describe('opening and migrating', () => {
     expect(fs.existsSync(missing)).toBe(false);
   });
 
+  it('opens a reader on a WAL database whose writer has gone (no -shm file yet)', () => {
+    const file = tmpDbPath();
+    const w = openStore(file);
+    const id = newRun(w, { name: 'left behind' });
+    w.close();
+    expect(fs.existsSync(`${file}-shm`)).toBe(false);
+    const reader = open(file, { readonly: true });
+    expect(reader.getRun(id).name).toBe('left behind');
+  });
+
+  it('truncates the WAL on request and reports a clean check', () => {
+    const file = tmpDbPath();
+    const store = open(file);
+    const id = newRun(store);
+    const w = store.metricWriter();
+    for (let step = 0; step < 5000; step++) w.write({ runId: id, key: 'loss', step, value: step });
+    w.close();
+    expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(0);
+    expect(store.walCheckpoint()).toMatchObject({ busy: false });
+    expect(fs.statSync(`${file}-wal`).size).toBe(0);
+    expect(store.check({ quick: true })).toMatchObject({ integrity: 'ok', counts: { runs: 1, scalars: 5000 } });
+    const db = (store as unknown as { ctx: { db: Database.Database } }).ctx.db;
+    db.prepare('INSERT INTO run_summary(run_id, key_id, last_step, last_flag, n, n_nonfinite) VALUES (99, 1, 0, 0, 1, 0)').run();
+    expect(store.check().integrity).toMatch(/scalars of run 99: the run does not exist/);
+  });
+
   it('refuses use after close', () => {
     const store = openStore(tmpDbPath());
     store.close();
