@@ -9,6 +9,7 @@ import { APP_VERSION } from '../services/version';
 import { StoreError } from '../store';
 import { out, parsePositiveInt, readConfig, registerStoreCommands, UsageError } from './commands';
 import { formatAnalysis } from './format';
+import { registerServeCommand } from './serve';
 
 export function buildProgram(setExit: (code: number) => void = () => {}): Command {
   const program = new Command('scl-lab')
@@ -18,6 +19,7 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
     .showHelpAfterError();
 
   registerStoreCommands(program, setExit);
+  registerServeCommand(program);
 
   program
     .command('analyze-batching')

@@ -1,0 +1,257 @@
+/**
+ * THE server implementation of the contract (`contract.ts`), shared by both transports (Electron IPC and
+ * `scl-lab serve`). Every input is parsed with the method's input schema, every output with its output
+ * schema before it leaves, and every error becomes `{ code, message, issues? }` (see errors.ts).
+ */
+import { availableParallelism } from 'node:os';
+import type { z } from 'zod';
+import { METHOD_NAMES, methods, type MethodName, type Methods } from './contract';
+import { ApiError, invalidInput, toApiError } from './errors';
+import { ConfigError, imbalanceSchema, parseRunConfig } from './schema/config';
+import type { EvalRecordOut, runResultSchema } from './schema/result';
+import { priorHistory } from '../runner/history';
+import type { Runner } from '../runner/runner';
+import { classCounts } from '../science/imbalance';
+import { analyseConfigBatching } from '../services/analysis';
+import type { RunService } from '../services/runs';
+import { APP_VERSION } from '../services/version';
+import type { ListRunsQuery, MetricSummary, RunRecord, Store } from '../store';
+
+export interface ApiContext {
+  store: Store;
+  runner: Runner;
+  service: RunService;
+  dbPath: string;
+  mode: 'electron' | 'serve';
+}
+
+export interface Api {
+  /** Resolves with the method's output (parsed by its output schema); rejects with an ApiError. */
+  call(method: string, input: unknown): Promise<unknown>;
+  readonly methods: string[];
+}
+
+/** Snapshot keys are stored as `snap/<key>`; clients see `<key>`. */
+export const SNAPSHOT_PREFIX = 'snap/';
+
+type In<M extends MethodName> = z.output<Methods[M]['input']>;
+type Out<M extends MethodName> = z.input<Methods[M]['output']>;
+type Impl = { [M in MethodName]: (input: In<M>) => Out<M> | Promise<Out<M>> };
+
+const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+function summaries(s: RunRecord['summaries']): Record<string, Omit<MetricSummary, 'last'> & { last: number | null }> {
+  const out: Record<string, Omit<MetricSummary, 'last'> & { last: number | null }> = {};
+  for (const [k, v] of Object.entries(s)) out[k] = { ...v, last: finiteOrNull(v.last) };
+  return out;
+}
+
+function row(r: RunRecord): Out<'runs.list'>['runs'][number] {
+  return {
+    id: r.id,
+    uuid: r.uuid,
+    name: r.name,
+    kind: r.kind,
+    status: r.status,
+    statusDetail: r.statusDetail,
+    config: r.config,
+    configHash: r.configHash,
+    seed: r.seed,
+    backend: r.backend,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    lastStep: r.lastStep,
+    error: r.error,
+    notes: r.notes,
+    sweepId: r.sweepId,
+    resumedFrom: r.resumedFrom,
+    tags: [...r.tags],
+    summaries: summaries(r.summaries),
+  };
+}
+
+const snapKey = (key: string): string => (key.startsWith(SNAPSHOT_PREFIX) ? key : SNAPSHOT_PREFIX + key);
+const clientKey = (key: string): string => (key.startsWith(SNAPSHOT_PREFIX) ? key.slice(SNAPSHOT_PREFIX.length) : key);
+
+/** Evaluation records whose required numbers are all finite (the contract has no NaN). */
+function completeRecords(history: readonly EvalRecordOut[]): EvalRecordOut[] {
+  const required = ['loss', 'deltaOF', 'deltaETF', 'nc1', 'cosMean', 'cosMin', 'cosMax', 'normRatio', 'nccAccTrain'] as const;
+  return history.filter((h) => required.every((k) => Number.isFinite(h[k])));
+}
+
+/** Class counts of a config that may be invalid elsewhere (for the form), or null. */
+function partialCounts(raw: unknown): number[] | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const { classes, imbalance } = raw as Record<string, unknown>;
+  const imb = imbalanceSchema.safeParse(imbalance);
+  if (!imb.success) return null;
+  const k = imb.data.profile === 'custom' ? imb.data.counts.length : classes;
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 2 || k > 100_000) return null;
+  try {
+    return classCounts(imb.data, k);
+  } catch {
+    return null;
+  }
+}
+
+function listQuery(q: In<'runs.list'>): ListRunsQuery {
+  return { status: q.status, tag: q.tag, text: q.text, sweepId: q.sweepId, kind: q.kind };
+}
+
+export function createApi(ctx: ApiContext): Api {
+  const { store, runner, service } = ctx;
+
+  const impl: Impl = {
+    'app.info': () => ({ version: APP_VERSION, dbPath: ctx.dbPath, cores: availableParallelism(), mode: ctx.mode }),
+
+    'runs.list': (q) => {
+      const where = listQuery(q);
+      const runs = store.listRuns({ ...where, limit: q.limit, offset: q.offset, orderBy: q.orderBy, descending: q.descending });
+      return { runs: runs.map(row), total: store.countRuns(where) };
+    },
+
+    'runs.get': ({ id }) => {
+      const r = store.getRun(id);
+      return {
+        ...row(r),
+        appVersion: r.appVersion,
+        env: r.env,
+        result: (r.result ?? null) as z.input<typeof runResultSchema> | null,
+      };
+    },
+
+    'runs.validate': ({ config, epochs }) => {
+      let parsed;
+      try {
+        parsed = parseRunConfig(config);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        return { ok: false, issues: e.issues.map((i) => ({ field: i.field, message: i.message })), counts: partialCounts(config), analysis: null };
+      }
+      // an embeddings run imports features: no class counts of ours, no batching to analyse
+      if (parsed.kind === 'embeddings') return { ok: true, issues: [], counts: null, analysis: null };
+      const a = analyseConfigBatching(parsed, epochs);
+      return { ok: true, issues: [], counts: a.counts, analysis: { oneEpoch: a.oneEpoch, union: a.union, binding: a.binding } };
+    },
+
+    'runs.create': ({ config, name }) => ({ id: service.submit(config, { name }) }),
+
+    'runs.cancel': ({ id }) => ({ ok: service.cancel(id) }),
+
+    'runs.resume': ({ id }) => {
+      service.resume(id);
+      return { ok: true };
+    },
+
+    'runs.delete': ({ ids }) => {
+      const unique = [...new Set(ids)];
+      for (const id of unique) store.getRun(id); // every id exists, or nothing changes
+      for (const id of unique) {
+        if (runner.isActive(id)) runner.cancel(id);
+        store.deleteRun(id);
+      }
+      return { deleted: unique.length };
+    },
+
+    'runs.setNotes': ({ id, notes }) => {
+      store.setNotes(id, notes);
+      return { ok: true };
+    },
+
+    'runs.addTag': ({ id, tag }) => {
+      store.addTag(id, tag);
+      return { tags: [...store.getRun(id).tags] };
+    },
+
+    'runs.removeTag': ({ id, tag }) => {
+      store.removeTag(id, tag);
+      return { tags: [...store.getRun(id).tags] };
+    },
+
+    'runs.metricKeys': ({ id }) => {
+      store.getRun(id);
+      return { keys: store.metricKeys(id).scalars };
+    },
+
+    'runs.series': ({ runIds, key, x0, x1, buckets }) => {
+      for (const id of runIds) store.getRun(id);
+      const series = store.getSeriesMany(runIds, key, { x0, x1, buckets });
+      return {
+        series: series.map((s) => ({
+          runId: s.runId,
+          key: s.key,
+          points: s.points.map((p) => ({ step: p.step, value: finiteOrNull(p.value), min: p.min, max: p.max })),
+          total: s.total,
+          decimated: s.decimated,
+        })),
+      };
+    },
+
+    'runs.history': ({ id }) => {
+      const r = store.getRun(id);
+      const stored = (r.result as { history?: EvalRecordOut[] } | null)?.history;
+      const history = stored && stored.length > 0 ? stored : priorHistory(store, id, Number.MAX_SAFE_INTEGER);
+      return { history: completeRecords(history) };
+    },
+
+    'runs.snapshotSteps': ({ id, key }) => {
+      store.getRun(id);
+      return { steps: store.snapshotSteps(id, snapKey(key)) };
+    },
+
+    'runs.snapshot': ({ id, key, step }) => {
+      store.getRun(id);
+      const s = store.getSnapshot(id, snapKey(key), step);
+      if (s === null) return null;
+      return { runId: id, key: clientKey(key), step: s.step, rows: s.rows, cols: s.cols, data: Array.from(s.data) };
+    },
+
+    'runs.seedGroups': ({ sweepId }) => ({
+      groups: store.seedGroups({ sweepId }).map((g) => ({ configHash: g.configHash, runIds: [...g.runIds], seeds: [...g.seeds] })),
+    }),
+
+    'runs.export': ({ ids, format }) => {
+      const single = ids?.length === 1 ? `run-${ids[0]}` : 'runs';
+      switch (format) {
+        case 'json':
+          return { filename: `scl-lab-${single}.json`, mime: 'application/json', content: JSON.stringify(store.exportRuns(ids)) };
+        case 'runs-csv':
+          return { filename: `scl-lab-${single}.csv`, mime: 'text/csv', content: store.runsCsv(ids) };
+        case 'metrics-csv':
+          return { filename: `scl-lab-${single}-metrics.csv`, mime: 'text/csv', content: store.metricsCsv(ids) };
+      }
+    },
+
+    'sweeps.create': ({ spec }) => service.sweep(spec),
+
+    'sweeps.list': () => ({ sweeps: store.listSweeps().map((s) => ({ id: s.id, name: s.name, createdAt: s.createdAt })) }),
+  };
+
+  async function call(method: string, input: unknown): Promise<unknown> {
+    if (typeof method !== 'string' || !Object.prototype.hasOwnProperty.call(methods, method)) {
+      throw new ApiError('UNKNOWN_METHOD', `unknown method "${String(method)}" (known: ${METHOD_NAMES.join(', ')})`);
+    }
+    const name = method as MethodName;
+    const def = methods[name];
+    const parsed = def.input.safeParse(input === undefined ? {} : input);
+    if (!parsed.success) throw invalidInput(name, parsed.error);
+    let out: unknown;
+    try {
+      out = await (impl[name] as (i: unknown) => unknown)(parsed.data);
+    } catch (e) {
+      throw toApiError(e);
+    }
+    const checked = def.output.safeParse(out);
+    if (!checked.success) {
+      const what = checked.error.issues
+        .slice(0, 5)
+        .map((i) => `${i.path.map(String).join('.') || '(output)'}: ${i.message}`)
+        .join('; ');
+      throw new ApiError('INTERNAL', `the output of ${name} does not match the contract: ${what}`);
+    }
+    return checked.data;
+  }
+
+  return { call, methods: [...METHOD_NAMES] };
+}

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventName } from '../../src-main/api/contract';
+import type { EventHub } from '../../src-main/api/events';
+
+export const smallUfm = {
+  kind: 'ufm',
+  classes: 3,
+  dim: 6,
+  imbalance: { profile: 'balanced', nMax: 4 },
+  relu: true,
+  temperature: 1,
+  batching: { strategy: 'full', binding: false },
+  optimizer: { name: 'gd', lr: 0.05 },
+  epochs: 200,
+  evalEvery: 50,
+};
+
+const dirs: string[] = [];
+
+export function tempDir(prefix = 'scl-api-test-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+}
+
+export function removeTempDirs(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+export interface Recorded {
+  event: EventName;
+  payload: Record<string, unknown>;
+  at: number;
+}
+
+/** Records every event of a hub; `until` resolves when one matches. */
+export function recorder(hub: EventHub) {
+  const seen: Recorded[] = [];
+  const waiters: { pred: (r: Recorded) => boolean; resolve: (r: Recorded) => void }[] = [];
+  const unsubscribe = hub.subscribe((event, payload) => {
+    const r = { event, payload: payload as Record<string, unknown>, at: Date.now() };
+    seen.push(r);
+    for (const w of [...waiters]) if (w.pred(r)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(r);
+    }
+  });
+  function until(pred: (r: Recorded) => boolean, timeoutMs = 50_000): Promise<Recorded> {
+    const hit = seen.find(pred);
+    if (hit) return Promise.resolve(hit);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('timed out waiting for an event')), timeoutMs);
+      waiters.push({ pred, resolve: (r) => (clearTimeout(t), resolve(r)) });
+    });
+  }
+  return { seen, until, unsubscribe };
+}
+
+export const terminal = (runId: number) => (r: Recorded) =>
+  r.event === 'run.status' && r.payload.runId === runId && ['finished', 'failed', 'cancelled'].includes(r.payload.status as string);
