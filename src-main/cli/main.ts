@@ -10,6 +10,7 @@ import { StoreError } from '../store';
 import { out, parsePositiveInt, readConfig, registerStoreCommands, UsageError } from './commands';
 import { formatAnalysis } from './format';
 import { registerServeCommand } from './serve';
+import { DataError, listDatasets } from '../data';
 
 export function buildProgram(setExit: (code: number) => void = () => {}): Command {
   const program = new Command('scl-lab')
@@ -20,6 +21,17 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
 
   registerStoreCommands(program, setExit);
   registerServeCommand(program);
+
+  program
+    .command('datasets')
+    .description('list the datasets found on this machine and where (folders, $SCL_LAB_DATA, system packages)')
+    .option('--json', 'print one JSON array')
+    .action((opts: { json?: boolean }) => {
+      const all = listDatasets();
+      if (opts.json) return out(JSON.stringify(all));
+      for (const d of all) out(d.found ? `${d.kind.padEnd(14)} ${d.location.folder} (${d.location.source})` : `${d.kind.padEnd(14)} not found: ${d.reason}`);
+      out('synthetic      always available (seeded Gaussian mixture)');
+    });
 
   program
     .command('analyze-batching')
@@ -48,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
       // help and version exit 0; usage errors were already printed by commander
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof ConfigError || e instanceof UsageError || (e instanceof StoreError && e.code !== 'IO')) {
+    if (e instanceof ConfigError || e instanceof UsageError || e instanceof DataError || (e instanceof StoreError && e.code !== 'IO')) {
       process.stderr.write(`scl-lab: ${e.message}\n`);
       return 2;
     }

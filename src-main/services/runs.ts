@@ -7,6 +7,7 @@ import { expandSweep } from '../api/schema/sweep';
 import type { Runner } from '../runner/runner';
 import type { RunRecord, Store } from '../store';
 import { StoreError } from '../store';
+import { preflight } from './preflight';
 import { APP_VERSION } from './version';
 
 export class RunService {
@@ -15,6 +16,7 @@ export class RunService {
   /** Validate, record as queued, and queue. Returns the run id. */
   submit(raw: unknown, opts: { name?: string; sweepId?: number } = {}): number {
     const config: RunConfig = parseRunConfig(raw);
+    preflight(config);
     const id = this.store.createRun({
       name: opts.name ?? config.name ?? null,
       kind: config.kind,
@@ -30,6 +32,7 @@ export class RunService {
   /** A sweep spec: every cell validated before anything is stored, then all queued under one sweep id. */
   sweep(raw: unknown, source?: string): { sweepId: number; runIds: number[] } {
     const { spec, cells } = expandSweep(raw, source);
+    for (const c of cells) preflight(c.config); // all or nothing
     const sweepId = this.store.createSweep(spec.name ?? `sweep of ${cells.length} runs`, spec);
     const runIds = cells.map((c) =>
       this.submit(c.config, {

@@ -1,0 +1,54 @@
+/**
+ * Cheap checks of a valid config against the machine before a run is stored: the dataset or embeddings
+ * files exist, and the model fits the data's shape. Problems come back as a ConfigError naming the field,
+ * so a run that cannot start is never recorded. (A file that exists but is corrupt is found when the worker
+ * reads it, before any training step: the run then fails with the reader's message and no metrics.)
+ */
+import { existsSync, statSync } from 'node:fs';
+import { ConfigError, type ConfigIssue, type RunConfig } from '../api/schema/config';
+import { DataError, findDataset } from '../data';
+
+const IMAGE_SHAPE: Record<string, [number, number, number]> = {
+  mnist: [28, 28, 1],
+  'fashion-mnist': [28, 28, 1],
+  cifar10: [32, 32, 3],
+  cifar100: [32, 32, 3],
+};
+const MIN_SIDE: Record<string, number> = { cnn: 4, resnet18: 8 };
+
+function fileIssue(field: string, file: string): ConfigIssue | null {
+  if (!existsSync(file)) return { field, message: `${file} does not exist` };
+  if (!statSync(file).isFile()) return { field, message: `${file} is not a file` };
+  return null;
+}
+
+export function preflight(config: RunConfig): void {
+  const issues: ConfigIssue[] = [];
+  if (config.kind === 'embeddings') {
+    const a = fileIssue('file', config.file);
+    if (a) issues.push(a);
+    if (config.labels) {
+      const b = fileIssue('labels', config.labels);
+      if (b) issues.push(b);
+    }
+  } else if (config.kind === 'deep') {
+    const ds = config.dataset;
+    let shape: number[] | null = null;
+    if (ds.name === 'synthetic') {
+      shape = ds.shape.kind === 'vector' ? [ds.shape.dim] : [ds.shape.height, ds.shape.width, ds.shape.channels];
+    } else {
+      try {
+        findDataset(ds.name, ds.folder);
+        shape = IMAGE_SHAPE[ds.name];
+      } catch (e) {
+        if (!(e instanceof DataError)) throw e;
+        issues.push({ field: ds.folder ? 'dataset.folder' : 'dataset.name', message: e.message });
+      }
+    }
+    const min = MIN_SIDE[config.model.name];
+    if (shape && min !== undefined && (shape.length !== 3 || shape[0] < min || shape[1] < min)) {
+      issues.push({ field: 'model.name', message: `"${config.model.name}" needs images of at least ${min}x${min}; the data are ${shape.join('x')}` });
+    }
+  }
+  if (issues.length) throw new ConfigError(issues);
+}
