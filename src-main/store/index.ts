@@ -1,4 +1,15 @@
-/** The run store: the only code in the app that touches SQLite. See shared/spec/storage-and-views.md §3.4-3.5. */
+/**
+ * The run store: the only code in the app that touches SQLite (shared/spec/storage-and-views.md §3.4-3.5).
+ *
+ * One writer connection per process (openStore(file)) owns migrations, run lifecycle writes and one
+ * MetricWriter; readers (openStore(file, { readonly: true })) only query. Where this differs from the spec sketch:
+ * - scalars / run_summary have no FOREIGN KEY clauses and scalars.flag no CHECK (they doubled insert cost);
+ *   the writer validates instead and check() reports orphans. Runs are only soft-deleted.
+ * - chart decimation: buckets narrower than 8 steps use SQL (aggregate + primary-key lookup of each bucket's
+ *   last point, ~2.5x faster than the ROW_NUMBER() window); wider ones are built from level-of-detail blocks
+ *   (scalar_blocks, kept in the same transaction as the scalars), so a point may span up to 2 pixels.
+ * - runs.cancel_requested_at (requestCancel / heartbeat) and requeue() serve cross-process cancel and resume-in-place.
+ */
 export { openStore, Store, type OpenStoreOptions } from './store';
 export { defaultDbPath, APP_DIR_NAME, DB_FILE_NAME } from './paths';
 export { StoreError, type StoreErrorCode } from './errors';

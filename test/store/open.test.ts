@@ -118,6 +118,7 @@ describe('opening and migrating', () => {
        VALUES ('u-1', 'old run', 'ufm', 'finished', '{}', 'h', 3, '0.0.1', 1)`,
     ).run();
     db.close();
+    expectStoreError(() => openStore(file, { readonly: true }), 'NEEDS_MIGRATION', /schema version 1, older than/);
     const store = open(file);
     expect(store.check().userVersion).toBe(LATEST_VERSION);
     expect(store.getRunByUuid('u-1')).toMatchObject({ name: 'old run', seed: 3, cancelRequestedAt: null });
