@@ -9,6 +9,7 @@ import { APP_VERSION } from '../services/version';
 import { StoreError } from '../store';
 import { out, parsePositiveInt, readConfig, registerStoreCommands, UsageError } from './commands';
 import { formatAnalysis } from './format';
+import { registerReproduceCommand } from './reproduce';
 import { registerServeCommand } from './serve';
 import { DataError, listDatasets } from '../data';
 
@@ -21,6 +22,7 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
 
   registerStoreCommands(program, setExit);
   registerServeCommand(program);
+  registerReproduceCommand(program, setExit);
 
   program
     .command('datasets')

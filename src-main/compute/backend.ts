@@ -27,8 +27,18 @@ function firstLine(e: unknown): string {
 }
 
 async function tryNode(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require(pkg);
+  // A tfjs-node package whose native binding is missing registers its kernels before it fails, so the next
+  // one re-registers them: tfjs then warns once per kernel. Those warnings say nothing to the user.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!(typeof args[0] === 'string' && / is already registered$/.test(args[0]))) warn(...args);
+  };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(pkg);
+  } finally {
+    console.warn = warn;
+  }
   if (!(await tf.setBackend('tensorflow'))) throw new Error(`${pkg} loaded but the 'tensorflow' backend did not initialise`);
 }
 
