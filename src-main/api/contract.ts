@@ -146,6 +146,40 @@ export const methods = {
   ),
   'sweeps.create': m(z.strictObject({ spec: z.unknown() }), z.object({ sweepId: id, runIds: z.array(id) }), 'expand and queue a sweep'),
   'sweeps.list': m(z.strictObject({}), z.object({ sweeps: z.array(z.object({ id, name: z.string(), createdAt: z.number() })) }), 'all sweeps'),
+  'reproduce.presets': m(
+    z.strictObject({}),
+    z.object({
+      presets: z.array(
+        z.object({
+          name: z.string(),
+          version: z.number(),
+          title: z.string(),
+          description: z.string(),
+          claim: z.string(),
+          paperSized: z.boolean(),
+          runs: z.number(),
+          quickRuns: z.number(),
+          /** Why it cannot run here (missing data), or null. */
+          unavailable: z.string().nullable(),
+        }),
+      ),
+    }),
+    "the paper's reproduction presets",
+  ),
+  'reproduce.start': m(
+    z.strictObject({
+      presets: z.array(z.string().min(1)).min(1),
+      quick: z.boolean().default(false),
+      set: z.array(z.strictObject({ key: z.string().min(1), value: z.unknown() })).default([]),
+    }),
+    z.object({ sweepId: id, runIds: z.array(id), skipped: z.array(z.object({ name: z.string(), reason: z.string() })) }),
+    'queue the presets as one sweep',
+  ),
+  'reproduce.report': m(
+    z.strictObject({ sweepId: id }),
+    z.object({ html: z.string(), done: z.boolean(), pass: z.number(), fail: z.number(), notRun: z.number() }),
+    'the self-contained HTML report of a reproduction sweep (claims, charts, tables, configs)',
+  ),
 } as const;
 
 export type Methods = typeof methods;

@@ -9,6 +9,9 @@ import { METHOD_NAMES, methods, type MethodName, type Methods } from './contract
 import { ApiError, invalidInput, toApiError } from './errors';
 import { ConfigError, imbalanceSchema, parseRunConfig } from './schema/config';
 import type { EvalRecordOut, runResultSchema } from './schema/result';
+import { expandPreset, loadPresets } from '../reproduce/presets';
+import { renderReport } from '../reproduce/report';
+import { planReproduction, presetReports, reportForSweep, startReproduction } from '../reproduce/suite';
 import { priorHistory } from '../runner/history';
 import type { Runner } from '../runner/runner';
 import { classCounts } from '../science/imbalance';
@@ -226,6 +229,64 @@ export function createApi(ctx: ApiContext): Api {
     'sweeps.create': ({ spec }) => service.sweep(spec),
 
     'sweeps.list': () => ({ sweeps: store.listSweeps().map((s) => ({ id: s.id, name: s.name, createdAt: s.createdAt })) }),
+
+    'reproduce.presets': () => {
+      const presets = loadPresets();
+      const plan = planReproduction({ all: true, quick: true }, presets);
+      return {
+        presets: presets.map((p) => {
+          const item = plan.find((x) => x.preset.name === p.name)!;
+          const missing = item.skipped && item.skipped.startsWith('missing data') ? item.skipped : null;
+          return {
+            name: p.name,
+            version: p.version,
+            title: p.title,
+            description: p.description,
+            claim: p.claim,
+            paperSized: p.paperSized,
+            runs: missing ? 0 : expandPreset(p).length,
+            quickRuns: item.cells.length,
+            unavailable: missing,
+          };
+        }),
+      };
+    },
+
+    'reproduce.start': ({ presets, quick, set }) => {
+      const pairs = set.map((x) => [x.key, x.value] as [string, unknown]);
+      const plan = planReproduction({ presets, quick, set: pairs });
+      const { sweepId, runIds } = startReproduction(service, plan, { quick, set: pairs });
+      return {
+        sweepId,
+        runIds: [...runIds.values()].flat(),
+        skipped: plan.filter((p) => p.skipped).map((p) => ({ name: p.preset.name, reason: p.skipped! })),
+      };
+    },
+
+    'reproduce.report': ({ sweepId }) => {
+      const r = reportForSweep(store, sweepId);
+      const reports = presetReports(store, r.plan, r.runIds);
+      const ids = [...r.runIds.values()].flat();
+      const done = ids.every((i) => !['queued', 'running'].includes(store.getRun(i).status));
+      const all = reports.flatMap((p) => p.outcomes);
+      const html = renderReport({
+        title: `Reproduction of Kini et al. (ICLR 2024)${r.quick ? ' — quick' : ''}${done ? '' : ' (in progress)'}`,
+        sweepId,
+        quick: r.quick,
+        set: r.set,
+        startedAt: new Date(r.createdAt),
+        seconds: Math.max(0, ...ids.map((i) => store.getRun(i).finishedAt ?? Date.now())) / 1000 - r.createdAt / 1000,
+        appVersion: APP_VERSION,
+        presets: reports,
+      });
+      return {
+        html,
+        done,
+        pass: all.filter((o) => o.status === 'PASS').length,
+        fail: all.filter((o) => o.status === 'FAIL').length,
+        notRun: reports.filter((p) => p.skipped).length,
+      };
+    },
   };
 
   async function call(method: string, input: unknown): Promise<unknown> {

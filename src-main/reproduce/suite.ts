@@ -82,3 +82,20 @@ export function presetReports(store: Store, plan: PlanItem[], runIds: Map<string
     };
   });
 }
+
+/** Rebuild the report of a reproduction sweep from the database (for the app's Reproduce page). */
+export function reportForSweep(store: Store, sweepId: number, available: Preset[] = loadPresets()): { plan: PlanItem[]; runIds: Map<string, number[]>; quick: boolean; set: [string, unknown][]; createdAt: number } {
+  const sweep = store.getSweep(sweepId);
+  const spec = sweep.spec as { reproduce?: { name: string; skipped: string | null }[]; quick?: boolean; set?: [string, unknown][] };
+  if (!spec || !Array.isArray(spec.reproduce)) throw new Error(`sweep ${sweepId} is not a reproduction`);
+  const plan: PlanItem[] = [];
+  const runIds = new Map<string, number[]>();
+  const runs = store.listRuns({ sweepId, orderBy: 'id', descending: false });
+  for (const item of spec.reproduce) {
+    const preset = available.find((p) => p.name === item.name);
+    if (!preset) continue;
+    plan.push({ preset, cells: [], skipped: item.skipped });
+    runIds.set(preset.name, runs.filter((r) => (r.name ?? '').startsWith(`${preset.name}: `)).map((r) => r.id));
+  }
+  return { plan, runIds, quick: !!spec.quick, set: spec.set ?? [], createdAt: sweep.createdAt };
+}
