@@ -1,0 +1,54 @@
+/** Hash routing: #/runs, #/new[?from=ID], #/run/ID, #/compare?ids=1,2,3. */
+export type Route =
+  | { page: 'runs' }
+  | { page: 'new'; from?: number }
+  | { page: 'run'; id: number }
+  | { page: 'compare'; ids: number[] };
+
+export function parseHash(hash: string): Route {
+  const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
+  const q = new URLSearchParams(query);
+  const parts = path.split('/').filter(Boolean);
+  if (parts[0] === 'new') {
+    const from = Number(q.get('from'));
+    return Number.isInteger(from) && from > 0 ? { page: 'new', from } : { page: 'new' };
+  }
+  if (parts[0] === 'run' && Number.isInteger(Number(parts[1])) && Number(parts[1]) > 0) {
+    return { page: 'run', id: Number(parts[1]) };
+  }
+  if (parts[0] === 'compare') {
+    const ids = (q.get('ids') ?? '')
+      .split(',')
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 0);
+    return { page: 'compare', ids };
+  }
+  return { page: 'runs' };
+}
+
+export function href(r: Route): string {
+  switch (r.page) {
+    case 'runs':
+      return '#/runs';
+    case 'new':
+      return r.from ? `#/new?from=${r.from}` : '#/new';
+    case 'run':
+      return `#/run/${r.id}`;
+    case 'compare':
+      return `#/compare?ids=${r.ids.join(',')}`;
+  }
+}
+
+// the first render already shows the page of the URL (no detour through the runs list)
+export const router = $state<{ route: Route }>({ route: typeof location === 'undefined' ? { page: 'runs' } : parseHash(location.hash) });
+
+export function initRouter(): () => void {
+  const update = () => (router.route = parseHash(location.hash));
+  update();
+  addEventListener('hashchange', update);
+  return () => removeEventListener('hashchange', update);
+}
+
+export function go(r: Route): void {
+  location.hash = href(r);
+}

@@ -1,0 +1,76 @@
+/** Reading the key config fields of a run row (config is an untyped record on the wire). */
+import type { RunRow } from '../../src-main/api/contract';
+
+export type { RunRow };
+type Obj = Record<string, unknown>;
+
+const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null ? (v as Obj) : {});
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export function cfg(row: RunRow, path: string): unknown {
+  let o: unknown = row.config;
+  for (const p of path.split('.')) o = obj(o)[p];
+  return o;
+}
+
+export function classesOf(row: RunRow): number | null {
+  return num(cfg(row, 'classes'));
+}
+
+/** Imbalance ratio R = max/min class count (1 when balanced). */
+export function imbalanceRatio(imb: unknown): number | null {
+  const i = obj(imb);
+  switch (i.profile) {
+    case 'balanced':
+      return 1;
+    case 'step':
+    case 'long-tail':
+      return num(i.ratio);
+    case 'custom': {
+      const c = Array.isArray(i.counts) ? (i.counts as unknown[]).map(num).filter((x): x is number => x !== null) : [];
+      return c.length ? Math.max(...c) / Math.min(...c) : null;
+    }
+    default:
+      return null;
+  }
+}
+
+export function imbalanceLabel(row: RunRow): string {
+  const i = obj(cfg(row, 'imbalance'));
+  const p = typeof i.profile === 'string' ? i.profile : '?';
+  if (p === 'balanced') return 'balanced';
+  const r = imbalanceRatio(i);
+  return r === null ? p : `${p} R=${Number(r.toPrecision(3))}`;
+}
+
+export function batchingLabel(row: RunRow): string {
+  const b = obj(cfg(row, 'batching'));
+  const s = typeof b.strategy === 'string' ? b.strategy : '?';
+  const size = s !== 'full' && num(b.batchSize) !== null ? ` ${b.batchSize}` : '';
+  return `${s}${size}${b.binding === true ? ' +bind' : ''}`;
+}
+
+export function reluLabel(row: RunRow): string {
+  const r = cfg(row, 'relu');
+  return r === true ? 'ReLU' : r === false ? 'no' : '–';
+}
+
+export function runTitle(row: Pick<RunRow, 'id' | 'name'>): string {
+  return row.name?.trim() ? row.name : `run ${row.id}`;
+}
+
+/** Latest value of a metric from the summaries (null if never logged or non-finite). */
+export function lastMetric(row: RunRow, key: string): number | null {
+  const s = row.summaries[key];
+  return s && typeof s.last === 'number' && Number.isFinite(s.last) ? s.last : null;
+}
+
+/** Flatten a nested config into dotted keys: { batching: { binding: true } } -> { 'batching.binding': true }. */
+export function flatten(o: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  if (typeof o === 'object' && o !== null && !Array.isArray(o)) {
+    for (const [k, v] of Object.entries(o as Obj)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else if (prefix) {
+    out[prefix] = o;
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+/** Contract series -> chart lines: one run as is (decimated buckets keep a min..max band), seed groups as mean ± std. */
+import type { Series } from '../../src-main/api/contract';
+import type { Line } from '../components/charts/series-config';
+import { meanStd } from './stats';
+
+export type { Series };
+
+const pointsOf = new WeakMap<Series, { x: number; y: number | null }[]>();
+
+export function runLine(s: Series, label: string, color: string): Line {
+  let points = pointsOf.get(s);
+  if (!points) pointsOf.set(s, (points = s.points.map((p) => ({ x: p.step, y: p.value }))));
+  return {
+    label,
+    color,
+    points,
+    band: s.decimated ? s.points.map((p) => ({ x: p.step, lo: p.min, hi: p.max })) : undefined,
+  };
+}
+
+/** Mean line with a ± 1 std band over the runs of a seed group, step by step. */
+export function groupLine(series: readonly Series[], label: string, color: string): Line {
+  const byStep = new Map<number, (number | null)[]>();
+  for (const s of series)
+    for (const p of s.points) {
+      const arr = byStep.get(p.step);
+      if (arr) arr.push(p.value);
+      else byStep.set(p.step, [p.value]);
+    }
+  const steps = [...byStep.keys()].sort((a, b) => a - b);
+  const stats = steps.map((x) => ({ x, ...meanStd(byStep.get(x)!) }));
+  return {
+    label: `${label} (n=${series.length}, mean ± std)`,
+    color,
+    width: 2,
+    points: stats.map((s) => ({ x: s.x, y: s.mean })),
+    band: stats.map((s) => ({
+      x: s.x,
+      lo: s.mean === null ? null : s.mean - (s.std ?? 0),
+      hi: s.mean === null ? null : s.mean + (s.std ?? 0),
+    })),
+  };
+}
+
+/** "N of M points" numbers when any series is decimated, else null. */
+export function decimationOf(series: readonly Series[]): { shown: number; total: number } | null {
+  if (!series.some((s) => s.decimated)) return null;
+  return {
+    shown: series.reduce((a, s) => a + s.points.length, 0),
+    total: series.reduce((a, s) => a + s.total, 0),
+  };
+}
+
+/** Append newly flushed points (steps after the last one held) to a full-resolution series. */
+export function appendSeries(old: Series, more: Series): Series {
+  const last = old.points.length ? old.points[old.points.length - 1]!.step : -Infinity;
+  const add = more.points.filter((p) => p.step > last);
+  return { ...old, points: [...old.points, ...add], total: old.total + add.length };
+}
