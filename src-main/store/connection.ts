@@ -13,6 +13,15 @@ export const BUSY_TIMEOUT_MS = 5000;
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 4000;
 
+/**
+ * The better-sqlite3 addon to load instead of node_modules' own build: the Electron main sets an Electron-ABI copy
+ * here (see docs/electron.md); env SCL_LAB_SQLITE_BINDING does the same. Unset: the default build (Node's ABI).
+ */
+let sqliteBinding: string | undefined;
+export function setSqliteBinding(file: string | undefined): void {
+  sqliteBinding = file;
+}
+
 export interface ConnectionOptions {
   readonly readonly?: boolean;
   /** Tests only: a different migration list. */
@@ -77,7 +86,7 @@ export function openConnection(file: string, opts: ConnectionOptions = {}): Data
 
   let db: Database.Database;
   try {
-    db = new Database(file, { readonly, fileMustExist: readonly });
+    db = new Database(file, { readonly, fileMustExist: readonly, nativeBinding: sqliteBinding ?? (process.env.SCL_LAB_SQLITE_BINDING || undefined) });
   } catch (err) {
     throw wrapError(err, `cannot open database ${file}`);
   }
