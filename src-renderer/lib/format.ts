@@ -36,7 +36,7 @@ export function fmtDate(ms: number | null | undefined): string {
 export function fmtValue(v: unknown): string {
   if (v === undefined) return '–';
   if (v === null) return 'null';
-  if (typeof v === 'number') return fmtNum(v, 6);
+  if (typeof v === 'number') return String(v); // config values exactly as stored
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   return JSON.stringify(v);

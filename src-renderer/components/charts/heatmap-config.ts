@@ -26,7 +26,7 @@ const cellLabels: Plugin<'matrix'> = {
       const c = data[i]!;
       const p = e.getProps(['x', 'y', 'width', 'height'], true) as { x: number; y: number; width: number; height: number };
       ctx.fillStyle = textOn(c.v);
-      ctx.fillText(c.v.toFixed(2), p.x + p.width / 2, p.y + p.height / 2);
+      ctx.fillText((Math.abs(c.v) < 0.005 ? 0 : c.v).toFixed(2), p.x + p.width / 2, p.y + p.height / 2);
     });
     ctx.restore();
   },
