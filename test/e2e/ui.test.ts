@@ -88,6 +88,7 @@ describe.skipIf(!hasChromium())('the app in Chromium against scl-lab serve', () 
     await page.locator('[data-field="batching.batchSize"] .error-text').waitFor();
     expect(await page.locator('[data-field="batching.batchSize"] .error-text').textContent()).toContain('larger than the number of examples');
     expect(await page.getByRole('button', { name: 'Start run' }).isDisabled()).toBe(true);
+    await shot(page, 'new-run-invalid');
     await page.locator('[data-field="batching.batchSize"] input').fill('4');
     await page.locator('[data-field="batching.batchSize"] .error-text').waitFor({ state: 'detached' });
     await page.getByText('OF is unique').first().waitFor();

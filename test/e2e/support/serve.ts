@@ -27,7 +27,6 @@ export async function startServe(db: string, extra: string[] = []): Promise<Serv
   const proc = spawn(process.execPath, [join(ROOT, 'bin/scl-lab.js'), 'serve', '--port', '0', '--db', db, ...extra], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SCL_LAB_BACKEND: process.env.SCL_LAB_BACKEND ?? 'wasm' },
   });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
