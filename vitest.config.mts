@@ -28,7 +28,7 @@ export default defineConfig({
         },
       },
       {
-        // real Chromium against `scl-lab serve` (needs `npm run build` first; skipped without chromium)
+        // real Chromium (Debian chromium, installed by .ci/run) against `scl-lab serve`; needs `npm run build` first
         extends: true,
         test: {
           name: 'e2e',

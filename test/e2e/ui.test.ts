@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, inkedPixels, launch, type Browser } from './support/browser';
+import { inkedPixels, launch, type Browser } from './support/browser';
 import { ROOT, startServe, type Served } from './support/serve';
 
 const SHOTS = join(ROOT, 'test-artifacts', 'screenshots');
@@ -31,7 +31,7 @@ async function watchRun(page: Page, timeoutMs = 120_000): Promise<string[]> {
   }
 }
 
-describe.skipIf(!hasChromium())('the app in Chromium against scl-lab serve', () => {
+describe('the app in Chromium against scl-lab serve (needs /usr/bin/chromium: apt-get install chromium)', () => {
   let dir: string;
   let srv: Served;
   let b: Browser;

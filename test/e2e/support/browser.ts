@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.SCL_CHROMIUM ?? '/usr/bin/chromium';
-export const hasChromium = (): boolean => existsSync(CHROMIUM);
+
 
 const ARGS = [
   '--headless',
@@ -27,6 +27,7 @@ export interface Browser {
 }
 
 export async function launch(viewport = { width: 1400, height: 900 }): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set SCL_CHROMIUM)`);
   const dir = mkdtempSync(join(tmpdir(), 'scl-lab-chromium-'));
   const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: ARGS, viewport, acceptDownloads: true });
   const page = context.pages()[0] ?? (await context.newPage());
