@@ -29,10 +29,11 @@ export function priorHistory(store: Store, runId: number, epoch: number): EvalRe
   }
   return [...byStep.entries()]
     .sort((a, b) => a[0] - b[0])
-    .filter(([, r]) => r.deltaOF !== undefined)
+    // an evaluation point is whole or left out (the result contract has no NaN)
+    .filter(([, r]) => ['deltaOF', 'deltaETF', 'nc1', 'cosMean', 'cosMin', 'cosMax', 'normRatio', 'nccAccTrain'].every((f) => Number.isFinite(r[f])))
     .map(([step, r]) => ({
       epoch: step,
-      loss: r.loss ?? NaN,
+      loss: r.loss ?? null,
       optimalLoss: r.optimalLoss ?? null,
       gap: r.gap ?? null,
       deltaOF: r.deltaOF!,

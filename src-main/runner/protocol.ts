@@ -34,7 +34,8 @@ export const workerMessageSchema = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('metrics'),
-    rows: z.array(z.object({ step: z.number().int().nonnegative(), key: z.string(), value: z.number() })),
+    /** NaN and ±Infinity are legitimate metric values (the store keeps them with a flag). */
+    rows: z.array(z.object({ step: z.number().int().nonnegative(), key: z.string(), value: z.union([z.number(), z.nan()]) })),
   }),
   z.object({
     type: z.literal('snapshot'),
