@@ -101,6 +101,21 @@ export const listQuerySchema = z.strictObject({
   descending: z.boolean().default(true),
 });
 
+/** One preset of a reproduction sweep: its claim checks and its runs (labelled by the preset's grid keys). */
+export const reproducePresetReportSchema = z.object({
+  name: z.string(),
+  version: z.number(),
+  title: z.string(),
+  claim: z.string(),
+  /** Why it did not run (missing data, not part of the quick suite), or null. */
+  skipped: z.string().nullable(),
+  outcomes: z.array(z.object({ text: z.string(), status: z.enum(['PASS', 'FAIL', 'NOT RUN']), detail: z.string() })),
+  runs: z.array(z.object({ id, label: z.string() })),
+  /** The metric the report charts vs epoch (an evaluation-record field, e.g. deltaOF) and its label. */
+  chart: z.object({ metric: z.string(), label: z.string() }),
+});
+export type ReproducePresetReport = z.infer<typeof reproducePresetReportSchema>;
+
 const m = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) => ({ input, output, doc });
 
 /** Every method: input schema, output schema, one line of documentation. */
@@ -177,8 +192,18 @@ export const methods = {
   ),
   'reproduce.report': m(
     z.strictObject({ sweepId: id }),
-    z.object({ html: z.string(), done: z.boolean(), pass: z.number(), fail: z.number(), notRun: z.number() }),
-    'the self-contained HTML report of a reproduction sweep (claims, charts, tables, configs)',
+    z.object({
+      html: z.string(),
+      done: z.boolean(),
+      pass: z.number(),
+      fail: z.number(),
+      notRun: z.number(),
+      quick: z.boolean(),
+      set: z.array(z.object({ key: z.string(), value: z.unknown() })),
+      /** The same claims, structured: one entry per preset of the sweep, in order. */
+      presets: z.array(reproducePresetReportSchema),
+    }),
+    'the self-contained HTML report of a reproduction sweep (claims, charts, tables, configs), and its checks structured',
   ),
 } as const;
 

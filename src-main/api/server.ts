@@ -10,7 +10,7 @@ import { ApiError, invalidInput, toApiError } from './errors';
 import { ConfigError, imbalanceSchema, parseRunConfig } from './schema/config';
 import type { EvalRecordOut, runResultSchema } from './schema/result';
 import { expandPreset, loadPresets } from '../reproduce/presets';
-import { renderReport } from '../reproduce/report';
+import { renderReport, runLabel } from '../reproduce/report';
 import { planReproduction, presetReports, reportForSweep, startReproduction } from '../reproduce/suite';
 import { priorHistory } from '../runner/history';
 import type { Runner } from '../runner/runner';
@@ -285,6 +285,18 @@ export function createApi(ctx: ApiContext): Api {
         pass: all.filter((o) => o.status === 'PASS').length,
         fail: all.filter((o) => o.status === 'FAIL').length,
         notRun: reports.filter((p) => p.skipped).length,
+        quick: r.quick,
+        set: r.set.map(([key, value]) => ({ key, value })),
+        presets: reports.map((p) => ({
+          name: p.preset.name,
+          version: p.preset.version,
+          title: p.preset.title,
+          claim: p.preset.claim,
+          skipped: p.skipped,
+          outcomes: p.outcomes.map((o) => ({ text: o.text, status: o.status, detail: o.detail })),
+          runs: p.runs.map((x) => ({ id: x.runId, label: runLabel(x, p.gridKeys) })),
+          chart: { metric: p.preset.chart.metric, label: p.preset.chart.label },
+        })),
       };
     },
   };

@@ -1,9 +1,10 @@
-/** Hash routing: #/runs, #/new[?from=ID], #/run/ID, #/compare?ids=1,2,3. */
+/** Hash routing: #/runs, #/new[?from=ID], #/run/ID, #/compare?ids=1,2,3, #/reproduce[?sweep=ID]. */
 export type Route =
   | { page: 'runs' }
   | { page: 'new'; from?: number }
   | { page: 'run'; id: number }
-  | { page: 'compare'; ids: number[] };
+  | { page: 'compare'; ids: number[] }
+  | { page: 'reproduce'; sweep?: number };
 
 export function parseHash(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
@@ -23,6 +24,10 @@ export function parseHash(hash: string): Route {
       .filter((n) => Number.isInteger(n) && n > 0);
     return { page: 'compare', ids };
   }
+  if (parts[0] === 'reproduce') {
+    const sweep = Number(q.get('sweep'));
+    return Number.isInteger(sweep) && sweep > 0 ? { page: 'reproduce', sweep } : { page: 'reproduce' };
+  }
   return { page: 'runs' };
 }
 
@@ -36,6 +41,8 @@ export function href(r: Route): string {
       return `#/run/${r.id}`;
     case 'compare':
       return `#/compare?ids=${r.ids.join(',')}`;
+    case 'reproduce':
+      return r.sweep ? `#/reproduce?sweep=${r.sweep}` : '#/reproduce';
   }
 }
 

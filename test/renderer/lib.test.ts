@@ -156,7 +156,7 @@ describe('geometry helpers', () => {
 
 describe('routes', () => {
   it('parse and print', () => {
-    for (const r of [{ page: 'runs' }, { page: 'new' }, { page: 'new', from: 3 }, { page: 'run', id: 7 }, { page: 'compare', ids: [1, 2] }] as const) {
+    for (const r of [{ page: 'runs' }, { page: 'new' }, { page: 'new', from: 3 }, { page: 'run', id: 7 }, { page: 'compare', ids: [1, 2] }, { page: 'reproduce' }, { page: 'reproduce', sweep: 4 }] as const) {
       expect(parseHash(href(r))).toEqual(r);
     }
     expect(parseHash('#/nonsense')).toEqual({ page: 'runs' });
