@@ -74,3 +74,16 @@ export function flatten(o: unknown, prefix = '', out: Record<string, unknown> = 
   }
   return out;
 }
+
+/**
+ * The faster backends a run's worker tried and skipped, with why (`env.backendSkipped`, written when the run
+ * started). Empty for runs that never started, ran on the first choice, or were stored before it existed.
+ */
+export function backendSkipped(env: unknown): { name: string; reason: string }[] {
+  const list = obj(env).backendSkipped;
+  if (!Array.isArray(list)) return [];
+  return list
+    .map(obj)
+    .filter((s) => typeof s.name === 'string')
+    .map((s) => ({ name: s.name as string, reason: typeof s.reason === 'string' && s.reason.trim() ? s.reason : 'no reason recorded' }));
+}

@@ -108,6 +108,13 @@ describe('the app in Chromium against scl-lab serve (needs /usr/bin/chromium: ap
     const dOF = page.locator('section[aria-label^="ΔOF"] canvas');
     await expect.poll(async () => (await inkedPixels(page, 'section[aria-label^="ΔOF"] canvas')).inked, { timeout: 10_000 }).toBeGreaterThan(300);
     expect(await dOF.count()).toBe(1);
+    // the backend it ran on, and why faster ones were skipped (env.backendSkipped)
+    const backend = (await page.getByTestId('run-backend').textContent())?.trim();
+    expect(backend).toMatch(/^(tfjs-node-gpu|tfjs-node|wasm|cpu)$/);
+    if (backend !== 'tfjs-node-gpu') {
+      await page.getByText(/why not faster\?/).click();
+      expect(await page.locator('.why-backend li').count()).toBeGreaterThan(0);
+    }
     await page.waitForTimeout(300);
     await shot(page, 'run');
 
