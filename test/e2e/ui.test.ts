@@ -115,6 +115,22 @@ describe('the app in Chromium against scl-lab serve (needs /usr/bin/chromium: ap
       await page.getByText(/why not faster\?/).click();
       expect(await page.locator('.why-backend li').count()).toBeGreaterThan(0);
     }
+    // chart images: PNG export, and data: / blob: images load under the page's CSP
+    const [png] = await Promise.all([page.waitForEvent('download'), page.locator('section[aria-label^="ΔOF"]').getByRole('button', { name: 'PNG' }).click()]);
+    expect(png.suggestedFilename()).toMatch(/\.png$/);
+    const images = await page.evaluate(async () => {
+      const c = document.querySelector('section[aria-label^="ΔOF"] canvas') as HTMLCanvasElement;
+      const load = (src: string) =>
+        new Promise<boolean>((ok) => {
+          const img = new Image();
+          img.onload = () => ok(img.naturalWidth > 0);
+          img.onerror = () => ok(false);
+          img.src = src;
+        });
+      const blob = await new Promise<Blob>((ok) => c.toBlob((b) => ok(b!), 'image/png'));
+      return { data: await load(c.toDataURL('image/png')), blob: await load(URL.createObjectURL(blob)) };
+    });
+    expect(images).toEqual({ data: true, blob: true });
     await page.waitForTimeout(300);
     await shot(page, 'run');
 
