@@ -12,11 +12,12 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Runner } from '../runner/runner';
 import { RunService } from '../services/runs';
 import { openStore, type Store } from '../store';
+import { contentType } from './static-files';
 import { ApiError, httpStatus, toApiError } from './errors';
 import { createEventHub } from './events';
 import { createApi } from './server';
@@ -50,26 +51,6 @@ export interface RunningServer {
 const HOST = '127.0.0.1';
 const MAX_WS_BUFFER = 8 * 1024 * 1024;
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 const BUILD_HINT = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SCL Geometry Lab</title></head>
@@ -206,11 +187,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   }
 
   function serveFile(req: IncomingMessage, res: ServerResponse, file: string, size: number): void {
-    const ext = extname(file).toLowerCase();
     const hashedAsset = file.startsWith(join(rendererDir, 'assets') + sep);
     res.writeHead(200, {
       ...baseHeaders(),
-      'Content-Type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
+      'Content-Type': contentType(file),
       'Content-Length': String(size),
       'Cache-Control': hashedAsset ? 'public, max-age=31536000, immutable' : 'no-cache',
     });

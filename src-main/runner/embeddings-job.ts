@@ -2,7 +2,7 @@
 import type { EmbeddingsConfig } from '../api/schema/config';
 import type { RunResult } from '../api/schema/result';
 import { loadEmbeddings } from '../data';
-import { geometry } from '../science/geometry';
+import { geometry, geometryScalars } from '../science/geometry';
 import { emitSnapshots, evalScalars, finalMetrics, type JobOptions, type JobSink } from './job';
 
 export function runEmbeddingsJob(config: EmbeddingsConfig, sink: JobSink, opts: JobOptions): RunResult {
@@ -18,14 +18,7 @@ export function runEmbeddingsJob(config: EmbeddingsConfig, sink: JobSink, opts: 
     loss: null,
     optimalLoss: null,
     gap: null,
-    deltaOF: geom.deltaOF,
-    deltaETF: geom.deltaETF,
-    nc1: geom.nc1,
-    cosMean: geom.cosMean,
-    cosMin: geom.cosMin,
-    cosMax: geom.cosMax,
-    normRatio: geom.normRatio,
-    nccAccTrain: geom.nccAccTrain,
+    ...geometryScalars(geom),
   };
   sink.progress?.({ epoch: 1, epochs: 1, loss: 0 });
   sink.eval?.(rec);

@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Batcher, type BatchingOptions } from './batching';
-import { geometry, nccAccuracy, type Geometry } from './geometry';
+import { geometry, geometryScalars, nccAccuracy, type Geometry } from './geometry';
 import { buildModel, embed, type ModelSpec } from './models';
 import { makeRng, type Rng } from './rng';
 import { ceLoss, sclLoss } from './scl';
@@ -199,14 +199,7 @@ export class DeepTrainer {
         loss: Number.isFinite(this.lastEpochLoss) ? this.lastEpochLoss : null,
         optimalLoss: null,
         gap: null,
-        deltaOF: geom.deltaOF,
-        deltaETF: geom.deltaETF,
-        nc1: geom.nc1,
-        cosMean: geom.cosMean,
-        cosMin: geom.cosMin,
-        cosMax: geom.cosMax,
-        normRatio: geom.normRatio,
-        nccAccTrain: geom.nccAccTrain,
+        ...geometryScalars(geom),
         nccAccTest,
       },
       geom,

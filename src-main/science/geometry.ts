@@ -201,3 +201,17 @@ export function geometry(H: ArrayLike<number>, d: number, labels: ArrayLike<numb
     means,
   };
 }
+
+/** The scalar geometry of an evaluation point (what the history records), from the full Geometry. */
+export function geometryScalars(g: Geometry) {
+  return {
+    deltaOF: g.deltaOF,
+    deltaETF: g.deltaETF,
+    nc1: g.nc1,
+    cosMean: g.cosMean,
+    cosMin: g.cosMin,
+    cosMax: g.cosMax,
+    normRatio: g.normRatio,
+    nccAccTrain: g.nccAccTrain,
+  };
+}

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Batcher, type BatchingOptions } from './batching';
 import { ofOptimum } from './closed-form';
-import { geometry, type Geometry } from './geometry';
+import { geometry, geometryScalars, type Geometry } from './geometry';
 import { labelsFromCounts } from './imbalance';
 import { FlatOptimizer, type OptimizerName, type OptimizerState } from './optim';
 import { makeRng } from './rng';
@@ -196,14 +196,7 @@ export class UfmTrainer {
       loss,
       optimalLoss,
       gap: optimalLoss === null ? null : loss - optimalLoss,
-      deltaOF: geom.deltaOF,
-      deltaETF: geom.deltaETF,
-      nc1: geom.nc1,
-      cosMean: geom.cosMean,
-      cosMin: geom.cosMin,
-      cosMax: geom.cosMax,
-      normRatio: geom.normRatio,
-      nccAccTrain: geom.nccAccTrain,
+      ...geometryScalars(geom),
     };
     return { rec, geom };
   }

@@ -23,24 +23,10 @@ export const evalRecordSchema = z.object({
 });
 export type EvalRecordOut = z.infer<typeof evalRecordSchema>;
 
-export const finalMetricsSchema = z.object({
-  epoch: z.number().int().nonnegative(),
-  /** null where there is no training loss (imported embeddings; a deep run before its first epoch). */
-  loss: nullableNum,
-  optimalLoss: nullableNum,
-  gap: nullableNum,
-  deltaOF: num,
-  deltaETF: num,
-  nc1: num,
-  cosMean: num,
-  cosMin: num,
-  cosMax: num,
+export const finalMetricsSchema = evalRecordSchema.extend({
   cosGroups: z.object({ majMaj: nullableNum, minMin: nullableNum, majMin: nullableNum }),
-  normRatio: num,
   classNorms: z.array(num),
   classCounts: z.array(z.number().int()),
-  nccAccTrain: num,
-  nccAccTest: nullableNum.optional(),
 });
 export type FinalMetrics = z.infer<typeof finalMetricsSchema>;
 
