@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     { what: `  keyboard End -> cursor on the last of ${nRuns.toLocaleString()} rows (duration)`, ms: [] },
     { what: `  sort by ΔOF, ${nRuns.toLocaleString()} rows client side (duration)`, ms: [] },
     { what: `Compare page, ${nCharted} runs x ${epochs.toLocaleString()} epochs: nav -> both charts drawn`, ms: [], target: 1000 },
+    { what: `  nav -> the ${nCharted} runs read (rows for labels and tables)`, ms: [] },
   ];
   try {
     // token into sessionStorage once
@@ -137,6 +138,7 @@ async function main(): Promise<void> {
       await page.reload();
       await page.waitForSelector('[data-compare-ready="true"]', { timeout: 30_000 });
       rows[5]!.ms.push(await afterFrames(page));
+      rows[6]!.ms.push(await page.evaluate(() => performance.getEntriesByName('compare-runs-loaded')[0]?.startTime ?? NaN));
     }
     const inked = await page.evaluate(() => {
       const c = (globalThis as any).document.querySelector('section[aria-label="geom/deltaOF"] canvas');

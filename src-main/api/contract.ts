@@ -94,6 +94,8 @@ export const listQuerySchema = z.strictObject({
   tag: z.string().optional(),
   text: z.string().max(500).optional(),
   sweepId: id.optional(),
+  /** Only these runs (e.g. the Compare page's selection): one call instead of one runs.get each. */
+  ids: z.array(id).max(10_000).optional(),
   kind: runKindSchema.optional(),
   limit: z.number().int().min(1).max(100_000).default(10_000),
   offset: z.number().int().min(0).default(0),

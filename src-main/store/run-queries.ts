@@ -163,6 +163,12 @@ function buildWhere(q: ListRunsQuery): { sql: string; params: unknown[] } {
     where.push('r.sweep_id = ?');
     params.push(q.sweepId);
   }
+  if (q.ids !== undefined) {
+    if (!q.ids.every((id) => Number.isSafeInteger(id))) throw new StoreError('INVALID', 'ids: expected integers');
+    // one JSON parameter, whatever the number of ids (no bound-variable limit)
+    where.push('r.id IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(q.ids));
+  }
   if (q.configHash !== undefined) {
     where.push('r.config_hash = ?');
     params.push(q.configHash);

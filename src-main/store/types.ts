@@ -87,6 +87,8 @@ export interface ListRunsQuery {
   readonly text?: string;
   readonly sweepId?: number;
   readonly configHash?: string;
+  /** Only these run ids (any order; unknown ids are simply absent from the result). */
+  readonly ids?: readonly number[];
   readonly kind?: RunKind;
   readonly includeDeleted?: boolean;
   readonly limit?: number; // default 10_000

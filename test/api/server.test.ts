@@ -131,6 +131,11 @@ describe('the API over a finished UFM run', () => {
     expect(list.runs[0]!.id).toBe(runId);
     expect(list.runs[0]!.summaries['geom/deltaOF']).toBeDefined();
     expect(((await api.call('runs.list', { status: 'failed' })) as typeof list).total).toBe(0);
+    // only the named runs (unknown ids are absent): the Compare page reads its selection in one call
+    const some = (await api.call('runs.list', { ids: [runId, 999_999] })) as typeof list;
+    expect([some.total, some.runs.map((r) => r.id)]).toEqual([1, [runId]]);
+    expect(((await api.call('runs.list', { ids: [] })) as typeof list).total).toBe(0);
+    expect((await failure('runs.list', { ids: [0] })).issues?.[0]?.field).toBe('ids.0');
     const { keys } = (await api.call('runs.metricKeys', { id: runId })) as { keys: string[] };
     expect(keys).toEqual(expect.arrayContaining(['train/loss', 'train/epochLoss', 'geom/deltaOF']));
     expect(keys.some((k) => k.startsWith('snap/'))).toBe(false);

@@ -157,7 +157,7 @@ describe('listRuns', () => {
     return { store, sweep, ids };
   }
 
-  it('filters by status, tag, text, sweep, kind and config hash', () => {
+  it('filters by status, tag, text, sweep, kind, config hash and ids', () => {
     const { store, sweep, ids } = populate();
     const idsOf = (q: Parameters<typeof store.listRuns>[0]) => store.listRuns(q).map((r) => r.id).sort((a, b) => a - b);
     expect(idsOf({ status: 'finished' })).toEqual([ids.done]);
@@ -173,8 +173,21 @@ describe('listRuns', () => {
     expect(idsOf({ kind: 'deep' })).toEqual([ids.done]);
     expect(idsOf({ configHash: store.getRun(ids.failed).configHash })).toEqual([ids.failed]);
     expect(idsOf({ status: 'finished', tag: 'paper' })).toEqual([ids.done]);
+    expect(idsOf({ ids: [ids.failed, ids.queued, 999_999] })).toEqual([ids.queued, ids.failed]); // unknown ids are absent
+    expect(idsOf({ ids: [] })).toEqual([]);
+    expect(idsOf({ ids: [ids.queued, ids.done, ids.failed], tag: 'paper' })).toEqual([ids.done, ids.failed]);
+    expect(store.countRuns({ ids: [ids.queued, ids.done] })).toBe(2);
+    expect(() => store.listRuns({ ids: [1.5] })).toThrow(/ids: expected integers/);
     expect(store.countRuns({ tag: 'paper' })).toBe(2);
     expect(() => store.listRuns({ status: 'done' as never })).toThrow(/status: expected one of/);
+  });
+
+  it('filters by 40,000 ids in one query (no bound-variable limit), soft-deleted runs excluded', () => {
+    const { store, ids } = populate();
+    const many = [...Array.from({ length: 40_000 }, (_, i) => 100_000 + i), ids.running, ids.done];
+    expect(store.listRuns({ ids: many, orderBy: 'id', descending: false }).map((r) => r.id)).toEqual([ids.running, ids.done]);
+    store.deleteRun(ids.done);
+    expect(store.listRuns({ ids: many }).map((r) => r.id)).toEqual([ids.running]);
   });
 
   it('orders, pages and carries tags and latest summaries', () => {
