@@ -1,11 +1,8 @@
 /**
- * Micro-benchmark of the fast wasm kernels (src-main/compute/wasm-kernels.ts): stock tfjs-backend-wasm versus the
+ * Micro-benchmark of the fast wasm kernels (src-main/compute/wasm-kernels/): stock tfjs-backend-wasm versus the
  * registered kernels. A plain script that prints timings (not a test).
  *
- * Run (no tsx in this repo):
- *   npx tsc --outDir /tmp/kb bench/kernels.ts src-main/compute/wasm-kernels.ts \
- *       --module commonjs --target es2022 --esModuleInterop --skipLibCheck
- *   NODE_PATH=$PWD/node_modules node /tmp/kb/bench/kernels.js [--quick]
+ * Run: npm run build && node dist/bench/kernels.js [--quick]   (npm run bench runs it too)
  * or, after `npm run build`: node dist/bench/kernels.js
  */
 import * as tf from '@tensorflow/tfjs';
