@@ -3,7 +3,6 @@
  * registered kernels. A plain script that prints timings (not a test).
  *
  * Run: npm run build && node dist/bench/kernels.js [--quick]   (npm run bench runs it too)
- * or, after `npm run build`: node dist/bench/kernels.js
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
