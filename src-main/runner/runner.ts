@@ -79,7 +79,7 @@ export class Runner extends EventEmitter {
       for (const a of this.active.values()) {
         try {
           if (beat) this.store.heartbeat(a.runId);
-          if (!a.cancelRequested && this.store.getRun(a.runId).cancelRequestedAt !== null) this.cancel(a.runId);
+          if (!a.cancelRequested && this.store.cancelRequested(a.runId)) this.cancel(a.runId);
         } catch (e) {
           this.emit('error-log', `heartbeat of run ${a.runId}: ${(e as Error).message}`);
         }
