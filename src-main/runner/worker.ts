@@ -20,6 +20,7 @@ port.once('message', async (msg: StartMessage) => {
   const flag = new Int32Array(msg.cancelFlag);
   let pending: { step: number; key: string; value: number }[] = [];
   let lastPost = 0;
+  let lastProgress = 0;
   const flushMetrics = () => {
     if (pending.length) post({ type: 'metrics', rows: pending });
     pending = [];
@@ -32,7 +33,14 @@ port.once('message', async (msg: StartMessage) => {
     const result = await runJob(
       config,
       {
-        progress: (p) => post({ type: 'progress', ...p }),
+        progress(p) {
+          // at most every 50 ms (a UFM epoch can take 0.3 ms), and always the last epoch
+          const now = Date.now();
+          if (now - lastProgress >= 50 || (p.epoch === p.epochs && p.batch === undefined)) {
+            lastProgress = now;
+            post({ type: 'progress', ...p });
+          }
+        },
         metrics(step, values) {
           for (const [key, value] of Object.entries(values)) if (value !== null) pending.push({ step, key, value });
           if (Date.now() - lastPost >= 50) flushMetrics();
