@@ -6,6 +6,7 @@ import type { DeepConfig } from '../api/schema/config';
 import { augmentBatch, balancedTestSubset, channelStats, imbalancedSubset, loadDataset, makeSynthetic, selectImages, toFloat, type ImageSet } from '../data';
 import type { Augment, DeepData } from '../science/deep';
 import { classCounts } from '../science/imbalance';
+import { MIN_IMAGE_SIDE } from '../science/models';
 
 export interface LoadedDeepData {
   data: DeepData;
@@ -14,11 +15,9 @@ export interface LoadedDeepData {
   source: string;
 }
 
-/** Smallest image side each backbone can take (2 max-pools; 3 stride-2 stages). */
-const MIN_SIDE: Record<string, number> = { cnn: 4, resnet18: 8 };
 
 function checkModelFits(c: DeepConfig, shape: number[], nTrain: number): void {
-  const min = MIN_SIDE[c.model.name];
+  const min = MIN_IMAGE_SIDE[c.model.name];
   if (min !== undefined && (shape.length !== 3 || shape[0] < min || shape[1] < min)) {
     throw new Error(`model "${c.model.name}" needs images of at least ${min}x${min}; the data are ${shape.join('x')}`);
   }

@@ -14,6 +14,9 @@ export type ModelSpec =
   | { name: 'cnn' }
   | { name: 'resnet18'; width: number };
 
+/** Smallest image side each backbone can take (cnn: two 2x2 max-pools; resnet18: three stride-2 stages). */
+export const MIN_IMAGE_SIDE: Readonly<Record<string, number>> = { cnn: 4, resnet18: 8 };
+
 export interface BuiltModel {
   model: tf.LayersModel;
   /** Parameter count. */

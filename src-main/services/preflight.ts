@@ -7,6 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { ConfigError, type ConfigIssue, type RunConfig } from '../api/schema/config';
 import { DataError, findDataset } from '../data';
+import { MIN_IMAGE_SIDE } from '../science/models';
 
 const IMAGE_SHAPE: Record<string, [number, number, number]> = {
   mnist: [28, 28, 1],
@@ -14,7 +15,6 @@ const IMAGE_SHAPE: Record<string, [number, number, number]> = {
   cifar10: [32, 32, 3],
   cifar100: [32, 32, 3],
 };
-const MIN_SIDE: Record<string, number> = { cnn: 4, resnet18: 8 };
 
 function fileIssue(field: string, file: string): ConfigIssue | null {
   if (!existsSync(file)) return { field, message: `${file} does not exist` };
@@ -45,7 +45,7 @@ export function preflight(config: RunConfig): void {
         issues.push({ field: ds.folder ? 'dataset.folder' : 'dataset.name', message: e.message });
       }
     }
-    const min = MIN_SIDE[config.model.name];
+    const min = MIN_IMAGE_SIDE[config.model.name];
     if (shape && min !== undefined && (shape.length !== 3 || shape[0] < min || shape[1] < min)) {
       issues.push({ field: 'model.name', message: `"${config.model.name}" needs images of at least ${min}x${min}; the data are ${shape.join('x')}` });
     }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { METHOD_NAMES } from '../../src-main/api/contract';
 import { callChannel } from '../../src-main/electron/constants';
 import { openStore } from '../../src-main/store';
+import { smallUfm } from '../api/helpers';
 import { fakeEvent, type FakeElectron } from './fake-electron';
 
 const fx = vi.hoisted(() => ({ dir: '', electron: undefined as unknown as FakeElectron }));
@@ -26,18 +27,7 @@ vi.mock('electron', async () => {
 
 const { runApp } = await import('../../src-main/electron/app');
 
-const longUfm = {
-  kind: 'ufm',
-  classes: 3,
-  dim: 6,
-  imbalance: { profile: 'balanced', nMax: 4 },
-  relu: true,
-  temperature: 1,
-  batching: { strategy: 'full', binding: false },
-  optimizer: { name: 'gd', lr: 0.05 },
-  epochs: 5_000_000,
-  evalEvery: 1000,
-};
+const longUfm = { ...smallUfm, epochs: 5_000_000, evalEvery: 1000 };
 
 const trusted = () => ({ senderFrame: { url: 'app://scl-lab/index.html', parent: null } });
 
