@@ -84,11 +84,18 @@ export function createEventHub(runner: Runner, opts: EventHubOptions = {}): Even
     const wait = t.lastSent + interval - Date.now();
     t.pending = p;
     if (wait <= 0 && t.statuses.length === 0) return sendPending(p.runId);
-    if (!t.timer) {
-      t.timer = setTimeout(() => sendPending(p.runId), Math.max(0, wait));
-      t.timer.unref();
-    }
+    if (!t.timer) schedule(p.runId, t, wait);
   };
+
+  /** Timers run on a monotonic clock and may fire a millisecond before Date.now() says the interval is over. */
+  function schedule(runId: number, t: { lastSent: number; timer: NodeJS.Timeout | null }, wait: number): void {
+    t.timer = setTimeout(() => {
+      const left = t.lastSent + interval - Date.now();
+      if (left > 0) schedule(runId, t, left);
+      else sendPending(runId);
+    }, Math.max(0, wait));
+    t.timer.unref();
+  }
 
   // A status never overtakes the progress event before it, nor breaks the 4-per-second limit to flush it:
   // it waits (at most one interval) behind a pending progress event.
