@@ -36,9 +36,8 @@ export function formatResult(r: RunResult): string {
 function formatReport(title: string, r: ConditionReport): string[] {
   const out = [`${title}: ${r.batches} batches — ${r.ofUnique ? 'OF is the unique UFM+ minimiser' : 'conditions FAIL: the OF is not guaranteed'}`];
   out.push(`  (a) within-class connectivity: ${r.withinClassConnected ? 'ok' : `FAILS for classes ${r.disconnectedClasses.join(', ')}`}`);
-  for (const c of r.classes.filter((c) => c.components > 1))
-    out.push(`      class ${c.class}: ${c.size} examples in ${c.components} components${c.unseen ? `, ${c.unseen} never in a batch` : ''}`);
   out.push(`  (b) class-pair coverage:        ${r.allPairsCovered ? 'ok' : `FAILS for ${r.uncoveredPairs.length} pair(s): ${r.uncoveredPairs.slice(0, 12).map(([a, b]) => `${a}-${b}`).join(' ')}${r.uncoveredPairs.length > 12 ? ' ...' : ''}`}`);
+  for (const line of r.findings) out.push(`      ${line}`);
   return out;
 }
 
