@@ -179,7 +179,7 @@ export class UfmTrainer {
   /** Batches that stay the same every epoch can reuse their masks. */
   private cacheKey(): string | null {
     const s = this.spec.batching.strategy;
-    return s === 'fixed' || s === 'full' ? s : null;
+    return s === 'fixed' || s === 'full' || s === 'explicit' ? s : null;
   }
 
   /** Metrics of the current features; loss and L* over epoch `epoch`'s batches. */
