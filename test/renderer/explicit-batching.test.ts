@@ -1,6 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { batchClasses, classRanges, parseBatchesText } from '../../src-renderer/lib/explicit-batches';
+import { buildGrid } from '../../src-renderer/components/newrun/sweep-grid';
 import { fromConfig, toConfig } from '../../src-renderer/lib/run-form';
 import NewRunPage from '../../src-renderer/pages/NewRunPage.svelte';
 import { fakeClient, type FakeClient } from './fake-client';
@@ -37,6 +38,16 @@ describe('explicit batches: form helpers', () => {
     expect(f.batching.strategy).toBe('explicit');
     const c = toConfig(f) as { batching: Record<string, unknown> };
     expect(c.batching).toEqual({ strategy: 'explicit', batches: [[0, 1, 2, 3], [2, 3, 4, 5]], binding: true, stepPer: 'epoch', dropLast: true });
+  });
+});
+
+describe('explicit batches in the sweep builder', () => {
+  it('a grid over batching.batches takes JSON values separated by ";"', () => {
+    expect(buildGrid([{ field: 'batching.batches', values: '[[0,1,2,3],[2,3,4,5],[0,4]]; [[0,1,2,3],[2,3,4,5],[0,4],[0,1,4]]' }])).toEqual({
+      grid: { 'batching.batches': [[[0, 1, 2, 3], [2, 3, 4, 5], [0, 4]], [[0, 1, 2, 3], [2, 3, 4, 5], [0, 4], [0, 1, 4]]] },
+      cells: 2,
+    });
+    expect(buildGrid([{ field: 'batching.batches', values: '[[0,1], [2' }])).toEqual({ error: '"[[0,1], [2" is not JSON (separate the values with ";")', row: 0 });
   });
 });
 
