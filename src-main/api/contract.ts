@@ -87,6 +87,16 @@ const conditionReportSchema = z.object({
   classes: z.array(z.object({ class: z.number(), size: z.number(), components: z.number(), unseen: z.number() })),
   disconnectedClasses: z.array(z.number()),
   uncoveredPairs: z.array(z.tuple([z.number(), z.number()])),
+  /** "positive-in-batch" (UFM, one view): a pair is constrained iff one of the two has a positive in the batch; "two-view": every pair. */
+  rule: z.enum(['positive-in-batch', 'two-view']),
+  /** Batches that constrain nothing (every class at most once). */
+  emptyBatches: z.number(),
+  /** Each uncovered pair with why: the two classes never share a batch, or share batches only as singletons. */
+  uncovered: z.array(
+    z.object({ classes: z.tuple([z.number(), z.number()]), reason: z.enum(['never-share-a-batch', 'singletons-only']), sharedBatches: z.number() }),
+  ),
+  /** The verdict in sentences (what the CLI prints and the New run page lists). */
+  findings: z.array(z.string()),
 });
 
 export const listQuerySchema = z.strictObject({

@@ -9,7 +9,7 @@ const f = (x: number | null | undefined, digits = 4) =>
 export function describeConfig(c: RunConfig): string {
   if (c.kind === 'embeddings') return `embeddings ${c.file}${c.labels ? ` (labels ${c.labels})` : ''}`;
   const what = c.kind === 'deep' ? `deep ${c.dataset.name} ${c.model.name} ${c.loss}${c.loss === 'scl' ? ` views=${c.views}` : ''}` : 'ufm';
-  return `${what}  k=${c.classes} d=${c.dim} relu=${c.relu} tau=${c.temperature} ${c.batching.strategy}${c.batching.binding ? '+binding' : ''} epochs=${c.epochs} seed=${c.seed}`;
+  return `${what}  k=${c.classes} d=${c.dim} relu=${c.relu} tau=${c.temperature} ${c.batching.strategy}${c.batching.batches ? `(${c.batching.batches.length} batches)` : ''}${c.batching.binding ? '+binding' : ''} epochs=${c.epochs} seed=${c.seed}`;
 }
 
 export function formatResult(r: RunResult): string {
@@ -36,9 +36,8 @@ export function formatResult(r: RunResult): string {
 function formatReport(title: string, r: ConditionReport): string[] {
   const out = [`${title}: ${r.batches} batches — ${r.ofUnique ? 'OF is the unique UFM+ minimiser' : 'conditions FAIL: the OF is not guaranteed'}`];
   out.push(`  (a) within-class connectivity: ${r.withinClassConnected ? 'ok' : `FAILS for classes ${r.disconnectedClasses.join(', ')}`}`);
-  for (const c of r.classes.filter((c) => c.components > 1))
-    out.push(`      class ${c.class}: ${c.size} examples in ${c.components} components${c.unseen ? `, ${c.unseen} never in a batch` : ''}`);
   out.push(`  (b) class-pair coverage:        ${r.allPairsCovered ? 'ok' : `FAILS for ${r.uncoveredPairs.length} pair(s): ${r.uncoveredPairs.slice(0, 12).map(([a, b]) => `${a}-${b}`).join(' ')}${r.uncoveredPairs.length > 12 ? ' ...' : ''}`}`);
+  for (const line of r.findings) out.push(`      ${line}`);
   return out;
 }
 

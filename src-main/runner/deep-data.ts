@@ -21,6 +21,7 @@ function checkModelFits(c: DeepConfig, shape: number[], nTrain: number): void {
   if (min !== undefined && (shape.length !== 3 || shape[0] < min || shape[1] < min)) {
     throw new Error(`model "${c.model.name}" needs images of at least ${min}x${min}; the data are ${shape.join('x')}`);
   }
+  if (c.batching.strategy === 'explicit') return; // its indices were checked against the counts (n = nTrain)
   const B = c.batching.strategy === 'full' ? nTrain : c.batching.batchSize!;
   if (B > nTrain) throw new Error(`batching.batchSize (${B}) is larger than the training subset (${nTrain} examples)`);
 }

@@ -14,7 +14,7 @@ export function deepSpecFromConfig(c: DeepConfig): DeepSpec {
     tau: c.temperature,
     lossForm: c.lossForm,
     views: c.loss === 'ce' ? 1 : c.views,
-    batching: { strategy: c.batching.strategy, batchSize: c.batching.batchSize, binding: c.batching.binding, dropLast: c.batching.dropLast },
+    batching: { strategy: c.batching.strategy, batchSize: c.batching.batchSize, batches: c.batching.batches, binding: c.batching.binding, dropLast: c.batching.dropLast },
     optimizer: c.optimizer,
     schedule: c.schedule,
     epochs: c.epochs,

@@ -44,6 +44,7 @@ export function ufmSpecFromConfig(c: UfmConfig): UfmSpec {
     batching: {
       strategy: c.batching.strategy,
       batchSize: c.batching.batchSize,
+      batches: c.batching.batches,
       binding: c.batching.binding,
       dropLast: c.batching.dropLast,
       stepPer: c.batching.stepPer,

@@ -7,15 +7,19 @@
  *   fixed           one random permutation, cut once, reused every epoch
  *   full            one batch of everything
  *   class-balanced  each batch draws its classes uniformly (beyond the paper; a common remedy for imbalance)
+ *   explicit        the batches the researcher wrote down, reused every epoch; indices count the examples in
+ *                   class order (class 0's first), so the same list means the same classes for any data order
  *   + binding       k examples, one per class, chosen ONCE from the seed, appended to EVERY batch
  */
 import { makeRng, shuffle, type Rng } from './rng';
 
-export type Strategy = 'reshuffle' | 'fixed' | 'full' | 'class-balanced';
+export type Strategy = 'reshuffle' | 'fixed' | 'full' | 'class-balanced' | 'explicit';
 
 export interface BatchingOptions {
   strategy: Strategy;
   batchSize?: number;
+  /** Strategy "explicit": the batches, as indices into the examples listed class by class. */
+  batches?: readonly (readonly number[])[];
   binding: boolean;
   dropLast?: boolean;
 }
@@ -38,7 +42,9 @@ export class Batcher {
     this.k = k;
     this.byClass = Array.from({ length: k }, () => [] as number[]);
     labels.forEach((y, i) => this.byClass[y].push(i));
-    if (opts.strategy !== 'full') {
+    if (opts.strategy === 'explicit') {
+      this.fixedBatches = this.explicitBatches(opts.batches);
+    } else if (opts.strategy !== 'full') {
       const b = opts.batchSize;
       if (!b || b < 1) throw new Error(`batching.batchSize is required for strategy "${opts.strategy}"`);
       if (b > this.n) throw new Error(`batching.batchSize (${b}) is larger than the number of examples (${this.n})`);
@@ -57,7 +63,8 @@ export class Batcher {
 
   /** The base batch size plus the binding examples (an upper bound on a batch's length). */
   get maxBatchLength(): number {
-    const base = this.opts.strategy === 'full' ? this.n : this.opts.batchSize!;
+    const s = this.opts.strategy;
+    const base = s === 'full' ? this.n : s === 'explicit' ? this.fixedBatches!.reduce((m, b) => Math.max(m, b.length), 0) : this.opts.batchSize!;
     return base + (this.bindingIndices ? this.k : 0);
   }
 
@@ -69,6 +76,7 @@ export class Batcher {
         base = [Array.from({ length: this.n }, (_, i) => i)];
         break;
       case 'fixed':
+      case 'explicit':
         base = this.fixedBatches!;
         break;
       case 'reshuffle':
@@ -79,6 +87,24 @@ export class Batcher {
         break;
     }
     return this.bindingIndices ? base.map((b) => this.bind(b)) : base.map((b) => b.slice());
+  }
+
+  /**
+   * Explicit batches, checked (the config schema names the field of any problem first): index j is the j-th
+   * example in class order, mapped to this batcher's example order (the identity when labels are class-sorted).
+   */
+  private explicitBatches(batches: BatchingOptions['batches']): number[][] {
+    if (!batches || batches.length === 0) throw new Error('batching.batches is required for strategy "explicit"');
+    const classOrder = this.byClass.flat();
+    return batches.map((b, j) => {
+      if (b.length === 0) throw new Error(`batching.batches.${j} is an empty batch`);
+      const out = b.map((i) => {
+        if (!Number.isInteger(i) || i < 0 || i >= this.n) throw new Error(`batching.batches.${j}: index ${i} is out of range (0..${this.n - 1})`);
+        return classOrder[i];
+      });
+      if (new Set(out).size !== out.length) throw new Error(`batching.batches.${j} holds an index twice`);
+      return out;
+    });
   }
 
   /** Append the binding examples that the batch does not already hold (an index appears once per batch). */

@@ -12,7 +12,8 @@ import { buildModel, embed, type ModelSpec } from './models';
 import { makeRng, type Rng } from './rng';
 import { ceLoss, sclLoss } from './scl';
 import type { LossForm } from './scl-oracle';
-import { NonFiniteLossError, type EvalRecord } from './ufm';
+import { firstNonFinite, NonFiniteLossError, type NonFiniteCause } from './nonfinite';
+import type { EvalRecord } from './ufm';
 
 export interface DeepSplit {
   /** n samples, row-major, each of size prod(sampleShape). */
@@ -67,6 +68,9 @@ export interface DeepCheckpoint {
   weights: { name: string; shape: number[]; data: Float32Array }[];
   optimizer: { name: string; shape: number[]; data: Float32Array }[];
 }
+
+/** A trainable weight beyond this magnitude means the optimiser diverged (see DeepTrainer.diagnose). */
+export const DIVERGED_WEIGHT = 1e4;
 
 export function learningRate(spec: DeepSpec, epoch: number): number {
   const s = spec.schedule;
@@ -153,10 +157,16 @@ export class DeepTrainer {
       if (hooks.shouldStop?.()) return null;
       const { x, labels } = this.batchInput(batches[b], rng);
       const { value, grads } = tf.variableGrads(() => this.lossOf(x, labels), vars);
-      const loss = value.dataSync()[0];
-      if (!Number.isFinite(loss)) {
+      // one read-back per step: the loss, then 1/0 per variable for "its gradient is all finite"
+      const check = tf.tidy(() => tf.concat([tf.reshape(value, [1]), ...vars.map((v) => tf.reshape(tf.cast(tf.all(tf.isFinite(grads[v.name])), 'float32'), [1]))]));
+      const flags = check.dataSync();
+      check.dispose();
+      const loss = flags[0];
+      const badGrad = vars.findIndex((_, i) => flags[i + 1] !== 1);
+      if (!Number.isFinite(loss) || badGrad >= 0) {
+        const err = this.diagnose(x, vars, grads, loss, badGrad, e + 1, b + 1, batches.length, lr);
         tf.dispose([x, value, ...Object.values(grads)]);
-        throw new NonFiniteLossError(e + 1, loss);
+        throw err;
       }
       const named: tf.NamedTensorMap = {};
       for (const v of vars) {
@@ -172,6 +182,31 @@ export class DeepTrainer {
     this.lastEpochLoss = sum / batches.length;
     hooks.onEpoch?.(this.epoch, this.lastEpochLoss, lr);
     return this.lastEpochLoss;
+  }
+
+  /**
+   * Why a step went non-finite. Weights that are non-finite or huge (|w| > DIVERGED_WEIGHT; trained weights stay
+   * near the initial scale of ~1): an earlier update diverged. Non-finite input: the data. Otherwise the forward
+   * (loss) or backward (gradient of the named layer) pass overflowed with sane weights and data.
+   */
+  private diagnose(x: tf.Tensor, vars: tf.Variable[], grads: tf.NamedTensorMap, loss: number, badGrad: number, epoch: number, step: number, steps: number, lr: number): NonFiniteLossError {
+    const maxAbs = (a: ArrayLike<number>) => {
+      let m = 0;
+      for (let i = 0; i < a.length; i++) m = Math.max(m, Number.isFinite(a[i]) ? Math.abs(a[i]) : Infinity);
+      return m;
+    };
+    const badWeight = vars.find((v) => maxAbs(v.dataSync()) > DIVERGED_WEIGHT);
+    const cause: NonFiniteCause = badWeight ? 'diverged' : firstNonFinite(x.dataSync()) !== null ? 'data' : Number.isFinite(loss) ? 'backward' : 'overflow';
+    const at = { epoch, step, steps, cause, lr, tau: this.spec.tau };
+    if (badWeight) {
+      const w = badWeight.dataSync();
+      const what = Number.isFinite(loss) ? `gradient of layer ${vars[badGrad].name}` : 'loss';
+      const value = Number.isFinite(loss) ? firstNonFinite(grads[vars[badGrad].name].dataSync())! : loss;
+      return new NonFiniteLossError({ ...at, what, value, detail: `the weights of layer ${badWeight.name} had grown to |w| = ${maxAbs(w).toPrecision(3)}` });
+    }
+    if (!Number.isFinite(loss)) return new NonFiniteLossError({ ...at, what: 'loss', value: loss });
+    const v = vars[badGrad];
+    return new NonFiniteLossError({ ...at, what: `gradient of layer ${v.name}`, value: firstNonFinite(grads[v.name].dataSync())!, detail: `the loss was finite: ${loss.toPrecision(6)}` });
   }
 
   /** Embeddings of a split in eval mode, without augmentation: n x dim, row-major. */

@@ -84,13 +84,22 @@ export function buildModel(spec: ModelSpec, inputShape: number[], dim: number, s
   return { model, params: model.countParams() };
 }
 
+/** Rows with a norm below this are scaled by 1/NORM_EPS instead of 1/||z|| (a dead ReLU row stays 0). */
+export const NORM_EPS = 1e-12;
+
+/**
+ * Row-wise L2 normalisation with a finite gradient everywhere: z * rsqrt(max(sum z^2, eps^2)).
+ * (z / max(||z||, eps) is not: d||z||/dz = z/||z|| is 0/0 at a row the ReLU zeroed, and NaN spreads to every weight.)
+ */
+export function l2Normalize(z: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.mul(z, tf.rsqrt(tf.maximum(tf.sum(tf.square(z), 1, true), NORM_EPS * NORM_EPS))) as tf.Tensor2D);
+}
+
 /** The embedding head: projection output -> optional ReLU -> L2 normalisation. */
 export function embed(model: tf.LayersModel, x: tf.Tensor, relu: boolean, training: boolean): tf.Tensor2D {
   return tf.tidy(() => {
     let z = model.apply(x, { training }) as tf.Tensor2D;
     if (relu) z = tf.relu(z);
-    // x / max(||x||, eps): a ReLU can zero a whole row
-    const norm = tf.maximum(tf.norm(z, 2, 1, true), 1e-12);
-    return tf.div(z, norm) as tf.Tensor2D;
+    return l2Normalize(z);
   });
 }

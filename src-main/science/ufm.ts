@@ -10,6 +10,7 @@ import { ofOptimum } from './closed-form';
 import { geometry, geometryScalars, type Geometry } from './geometry';
 import { labelsFromCounts } from './imbalance';
 import { FlatOptimizer, type OptimizerName, type OptimizerState } from './optim';
+import { firstNonFinite, NonFiniteLossError, type NonFiniteInfo } from './nonfinite';
 import { makeRng } from './rng';
 import type { LossForm } from './scl-oracle';
 import { makeBatchMasks, sclLossAndGrad, type BatchMasks } from './scl';
@@ -61,12 +62,7 @@ export interface TrainHooks {
   shouldStop?(): boolean;
 }
 
-export class NonFiniteLossError extends Error {
-  constructor(readonly epoch: number, readonly value: number) {
-    super(`the loss became ${value} at epoch ${epoch}: the run was stopped (try a smaller lr or a larger temperature)`);
-    this.name = 'NonFiniteLossError';
-  }
-}
+export { NonFiniteLossError };
 
 export class UfmTrainer {
   readonly n: number;
@@ -103,14 +99,22 @@ export class UfmTrainer {
     return H;
   }
 
-  /** (UFM+) clip negatives, then renormalise each row; a row clipped to zero restarts at the uniform direction. */
-  project(H: Float32Array): void {
+  /**
+   * (UFM+) clip negatives, then renormalise each row; a row clipped to zero restarts at the uniform direction.
+   * Returns the number of rows that are not finite (left as they are: an update diverged).
+   */
+  project(H: Float32Array): number {
     const d = this.spec.d;
+    let bad = 0;
     for (let i = 0; i < this.n; i++) {
       let s = 0;
       for (let t = i * d; t < (i + 1) * d; t++) {
         if (this.spec.relu && H[t] < 0) H[t] = 0;
         s += H[t] * H[t];
+      }
+      if (!Number.isFinite(s)) {
+        bad++;
+        continue;
       }
       if (s < 1e-24) {
         for (let t = i * d; t < (i + 1) * d; t++) H[t] = 1 / Math.sqrt(d);
@@ -119,6 +123,7 @@ export class UfmTrainer {
       const inv = 1 / Math.sqrt(s);
       for (let t = i * d; t < (i + 1) * d; t++) H[t] *= inv;
     }
+    return bad;
   }
 
   private masksFor(key: string | null, labels: Int32Array, nb: number, B: number): { masks: BatchMasks; owned: boolean } {
@@ -179,7 +184,7 @@ export class UfmTrainer {
   /** Batches that stay the same every epoch can reuse their masks. */
   private cacheKey(): string | null {
     const s = this.spec.batching.strategy;
-    return s === 'fixed' || s === 'full' ? s : null;
+    return s === 'fixed' || s === 'full' || s === 'explicit' ? s : null;
   }
 
   /** Metrics of the current features; loss and L* over epoch `epoch`'s batches. */
@@ -188,7 +193,7 @@ export class UfmTrainer {
     const e = this.state.epoch;
     const batches = this.batcher.epoch(e);
     const loss = this.lossAndGrad(batches, null, this.cacheKey());
-    if (!Number.isFinite(loss)) throw new NonFiniteLossError(e, loss);
+    if (!Number.isFinite(loss)) throw this.nonFinite({ what: 'loss', value: loss, epoch: e, step: null, steps: null, cause: 'overflow' });
     const geom = geometry(this.state.H, d, this.labels, k, counts);
     const optimalLoss = relu ? ofOptimum(batches, this.labels, tau, lossForm) : null;
     const rec: EvalRecord = {
@@ -201,26 +206,38 @@ export class UfmTrainer {
     return { rec, geom };
   }
 
+  private nonFinite(i: Omit<NonFiniteInfo, 'lr' | 'tau'>): NonFiniteLossError {
+    return new NonFiniteLossError({ ...i, lr: this.spec.optimizer.lr, tau: this.spec.tau });
+  }
+
+  /**
+   * One optimiser step on `batches` (step `step` of `steps` in epoch `epoch`, 1-based); returns their loss.
+   * The features are finite on entry (checked after every update), so a non-finite loss is an overflow, a
+   * non-finite gradient of a finite loss a numerical fault, and non-finite features after the update a diverged step.
+   */
+  private step(batches: number[][], grad: Float32Array, cacheKey: string | null, epoch: number, step: number, steps: number): number {
+    const H = this.state.H;
+    grad.fill(0);
+    const loss = this.lossAndGrad(batches, grad, cacheKey);
+    if (!Number.isFinite(loss)) throw this.nonFinite({ what: 'loss', value: loss, epoch, step, steps, cause: 'overflow' });
+    const g = firstNonFinite(grad);
+    if (g !== null) throw this.nonFinite({ what: 'gradient of the features', value: g, epoch, step, steps, cause: 'backward', detail: `the loss was finite: ${loss.toPrecision(6)}` });
+    this.opt.step(H, grad);
+    if (this.project(H) > 0) throw this.nonFinite({ what: 'features after the update', value: firstNonFinite(H)!, epoch, step, steps, cause: 'diverged' });
+    return loss;
+  }
+
   /** One epoch of training; returns the summed loss of its steps. */
   trainEpoch(): number {
     const e = this.state.epoch;
-    const H = this.state.H;
     const batches = this.batcher.epoch(e);
-    const grad = new Float32Array(H.length);
+    const grad = new Float32Array(this.state.H.length);
     let loss = 0;
     if (this.spec.batching.stepPer === 'epoch') {
-      loss = this.lossAndGrad(batches, grad, this.cacheKey());
-      this.opt.step(H, grad);
-      this.project(H);
+      loss = this.step(batches, grad, this.cacheKey(), e + 1, 1, 1);
     } else {
-      for (const b of batches) {
-        grad.fill(0);
-        loss += this.lossAndGrad([b], grad, null);
-        this.opt.step(H, grad);
-        this.project(H);
-      }
+      batches.forEach((b, j) => (loss += this.step([b], grad, null, e + 1, j + 1, batches.length)));
     }
-    if (!Number.isFinite(loss)) throw new NonFiniteLossError(e + 1, loss);
     this.state.epoch = e + 1;
     return loss;
   }

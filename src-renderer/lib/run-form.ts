@@ -4,9 +4,11 @@
  * nothing. A form keeps every profile's / option's fields; `toConfig` sends only what the choices use.
  * Values pass through as typed: the server validates and names the field of every problem.
  */
+import { parseBatchesText } from './explicit-batches';
+
 export type Kind = 'ufm' | 'deep' | 'embeddings';
 export type Profile = 'balanced' | 'step' | 'long-tail' | 'custom';
-export type Strategy = 'reshuffle' | 'fixed' | 'full' | 'class-balanced';
+export type Strategy = 'reshuffle' | 'fixed' | 'full' | 'class-balanced' | 'explicit';
 export type DatasetName = 'mnist' | 'fashion-mnist' | 'cifar10' | 'cifar100' | 'synthetic';
 
 export interface DeepForm {
@@ -52,7 +54,8 @@ export interface RunForm {
   relu: boolean;
   temperature: number | null;
   lossForm: 'paper' | 'supcon-mean';
-  batching: { strategy: Strategy; batchSize: number | null; binding: boolean; stepPer: 'epoch' | 'batch'; dropLast: boolean };
+  /** batchesText: the explicit batches as JSON text, e.g. [[0, 1, 2, 3], [2, 3, 4, 5]]. */
+  batching: { strategy: Strategy; batchSize: number | null; batchesText: string; binding: boolean; stepPer: 'epoch' | 'batch'; dropLast: boolean };
   optimizer: { name: 'gd' | 'momentum' | 'adam'; lr: number | null; momentum: number | null };
   deep: DeepForm;
   embeddings: EmbeddingsForm;
@@ -179,8 +182,9 @@ export function fromConfig(config: unknown, name?: string): RunForm {
     temperature: n(c.temperature, 1),
     lossForm: c.lossForm === 'supcon-mean' ? 'supcon-mean' : 'paper',
     batching: {
-      strategy: pick(b.strategy, ['reshuffle', 'fixed', 'full', 'class-balanced'] as const, 'full'),
+      strategy: pick(b.strategy, ['reshuffle', 'fixed', 'full', 'class-balanced', 'explicit'] as const, 'full'),
       batchSize: n(b.batchSize, 4),
+      batchesText: Array.isArray(b.batches) ? JSON.stringify(b.batches) : '',
       binding: b.binding === true,
       stepPer: b.stepPer === 'batch' ? 'batch' : 'epoch',
       dropLast: b.dropLast !== false,
@@ -286,7 +290,8 @@ export function toConfig(f: RunForm, seed = 0): Record<string, unknown> {
     stepPer: f.batching.stepPer,
     dropLast: f.batching.dropLast,
   };
-  if (f.batching.strategy !== 'full') batching.batchSize = nz(f.batching.batchSize);
+  if (f.batching.strategy === 'explicit') batching.batches = parseBatchesText(f.batching.batchesText);
+  else if (f.batching.strategy !== 'full') batching.batchSize = nz(f.batching.batchSize);
   const config: Obj = {
     kind: f.kind,
     classes: nz(f.classes),

@@ -54,7 +54,7 @@ describe('scl-lab run / analyze-batching', () => {
     const cfg = writeJson(dir, 'nan.json', { ...exampleConfig, optimizer: { name: 'gd', lr: 1e308 }, relu: false });
     const r = cli(['run', '--config', cfg, '--db', `${dir}/db.sqlite`]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/loss became (NaN|Infinity|-Infinity) at epoch \d+/);
+    expect(r.stderr).toMatch(/the features after the update became (NaN|Infinity|-Infinity) at epoch 1, step 1 of 1: .*try a smaller lr \(now 1e\+308\)/);
   });
 
   it('analyze-batching --json flags fixed without binding and clears it with binding', () => {

@@ -1,6 +1,7 @@
 /** Contract-shaped rows and outputs for component tests. */
 import type { MethodOutput } from '../../src-renderer/lib/client';
 import type { RunRow } from '../../src-renderer/lib/run-fields';
+import { findings } from '../../src-main/science/analyser';
 
 const summary = (last: number, step = 100) => ({ lastStep: step, last, min: last, minStep: step, max: last, maxStep: step, n: 10, nNonFinite: 0 });
 
@@ -48,43 +49,49 @@ export function makeRun(id: number, over: Partial<RunRow> = {}): RunRow {
   };
 }
 
+type Report = NonNullable<MethodOutput<'runs.validate'>['analysis']>['oneEpoch'];
+/** A report with its findings written by the science core's own sentences. */
+const withFindings = (r: Omit<Report, 'findings'>): Report => ({ ...r, findings: findings(r) });
+
+const okReport = (epochs: number, batches: number) =>
+  withFindings({
+    epochs,
+    batches,
+    rule: 'positive-in-batch',
+    emptyBatches: 0,
+    withinClassConnected: true,
+    allPairsCovered: true,
+    ofUnique: true,
+    classes: [0, 1, 2, 3].map((c) => ({ class: c, size: c < 2 ? 20 : 2, components: 1, unseen: 0 })),
+    disconnectedClasses: [],
+    uncoveredPairs: [],
+    uncovered: [],
+  });
+
 export const okAnalysis: NonNullable<MethodOutput<'runs.validate'>['analysis']> = {
-  oneEpoch: {
-    epochs: 1,
-    batches: 11,
-    withinClassConnected: true,
-    allPairsCovered: true,
-    ofUnique: true,
-    classes: [0, 1, 2, 3].map((c) => ({ class: c, size: c < 2 ? 20 : 2, components: 1, unseen: 0 })),
-    disconnectedClasses: [],
-    uncoveredPairs: [],
-  },
-  union: {
-    epochs: 5,
-    batches: 55,
-    withinClassConnected: true,
-    allPairsCovered: true,
-    ofUnique: true,
-    classes: [0, 1, 2, 3].map((c) => ({ class: c, size: c < 2 ? 20 : 2, components: 1, unseen: 0 })),
-    disconnectedClasses: [],
-    uncoveredPairs: [],
-  },
+  oneEpoch: okReport(1, 11),
+  union: okReport(5, 55),
   binding: [12, 21, 40, 42],
 };
 
 export const badAnalysis: NonNullable<MethodOutput<'runs.validate'>['analysis']> = {
   ...okAnalysis,
-  oneEpoch: {
+  oneEpoch: withFindings({
     ...okAnalysis.oneEpoch,
     withinClassConnected: false,
     allPairsCovered: false,
     ofUnique: false,
+    emptyBatches: 1,
     classes: [0, 1, 2, 3].map((c) => ({ class: c, size: c < 2 ? 20 : 2, components: c < 2 ? 5 : 1, unseen: 0 })),
     disconnectedClasses: [0, 1],
     uncoveredPairs: [
       [0, 2],
       [2, 3],
     ],
-  },
+    uncovered: [
+      { classes: [0, 2], reason: 'never-share-a-batch', sharedBatches: 0 },
+      { classes: [2, 3], reason: 'singletons-only', sharedBatches: 1 },
+    ],
+  }),
   binding: null,
 };

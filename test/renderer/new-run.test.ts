@@ -102,12 +102,16 @@ describe('New run form', () => {
     await waitFor(() => expect(client.callsOf('runs.validate').at(-1)!.config).toMatchObject({ imbalance: { profile: 'custom', counts: [7, 3, 2] } }));
   });
 
-  it('names disconnected classes and pairs that never meet', async () => {
+  it('names split classes (and into how many parts) and the pairs that never interact, with the reason', async () => {
     client.handlers['runs.validate'] = () => ({ ok: true, issues: [], counts: [20, 20, 2, 2], analysis: badAnalysis });
     renderWith(NewRunPage, client, { validateDelay: 0 });
     expect(await screen.findByText('OF is not guaranteed')).toBeTruthy();
-    expect(screen.getByText('c0, c1')).toBeTruthy();
-    expect(screen.getByText('(c0, c2), (c2, c3)')).toBeTruthy();
+    expect(screen.getByText('class 0 is split into 5 parts: its 20 examples are not connected through shared batches')).toBeTruthy();
+    expect(screen.getByText('class 1 is split into 5 parts: its 20 examples are not connected through shared batches')).toBeTruthy();
+    expect(screen.getByText('classes 0 and 2 never interact: they never share a batch')).toBeTruthy();
+    expect(
+      screen.getByText('classes 2 and 3 never interact: they share 1 batch only as singletons (one example of each, no positive, no loss term)'),
+    ).toBeTruthy();
   });
 
   it('starts a run, and places the issues of a refused create next to the fields', async () => {

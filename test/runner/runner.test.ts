@@ -77,7 +77,7 @@ describe('runner', () => {
     expect(c.lastStep).toBe(s.total);
     const f = store.getRun(bad);
     expect(f.status).toBe('failed');
-    expect(f.error).toMatch(/loss became (NaN|Infinity|-Infinity) at epoch \d+/);
+    expect(f.error).toMatch(/the features after the update became (NaN|Infinity|-Infinity) at epoch 1, step 1 of 1: .*try a smaller lr/);
     // a cancelled run resumes from its checkpoint and finishes
     expect(store.latestCheckpoint(long)).not.toBeNull();
     await runner.shutdown();

@@ -35,4 +35,30 @@ describe('geometry metrics (spec section 3)', () => {
     const g = geometry(H, 2, y, 2, [4, 2]);
     expect(g.nccAccTrain).toBeCloseTo(0.875, 12);
   });
+
+  it('Delta_OF is computed from the Gram matrix: orthogonal means of unequal norms are NOT an OF', () => {
+    // class 0: every example at e1 (mean e1, norm 1); class 1: half at e2, half at e3 (mean (e2+e3)/2, norm 1/sqrt 2)
+    const H = Float64Array.from([1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    const y = Int32Array.from([0, 0, 1, 1]);
+    const g = geometry(H, 3, y, 2, [2, 2]);
+    // G_M = diag(1, 1/2), ||G_M||_F = sqrt(5)/2: Delta_OF = sqrt((2/sqrt5 - 1/sqrt2)^2 + (1/sqrt5 - 1/sqrt2)^2)
+    const expected = Math.hypot(2 / Math.sqrt(5) - Math.SQRT1_2, 1 / Math.sqrt(5) - Math.SQRT1_2);
+    expect(expected).toBeGreaterThan(0.3);
+    expect(g.deltaOF).toBeCloseTo(expected, 12);
+    // the cosines alone say "orthogonal": only the Gram matrix sees the unequal norms
+    expect(g.cosMax).toBeCloseTo(0, 12);
+    expect(g.classNorms[0] / g.classNorms[1]).toBeCloseTo(Math.SQRT2, 12);
+  });
+
+  it('Delta_OF of three unequal, non-orthogonal class means matches the Gram formula by hand', () => {
+    // unit examples; class 1 = {(0.6, 0.8), (0.6, -0.8)} has mean (0.6, 0): norms 1, 0.6, 1
+    const H = Float64Array.from([1, 0, 1, 0, 0.6, 0.8, 0.6, -0.8, 0, 1, 0, 1]);
+    const y = Int32Array.from([0, 0, 1, 1, 2, 2]);
+    const g = geometry(H, 2, y, 3, [2, 2, 2]);
+    // M = [(1,0), (0.6,0), (0,1)]: G = [[1, .6, 0], [.6, .36, 0], [0, 0, 1]]
+    const G = [1, 0.6, 0, 0.6, 0.36, 0, 0, 0, 1];
+    const f = Math.hypot(...G);
+    const expected = Math.hypot(...G.map((v, i) => v / f - (i % 4 === 0 ? 1 / Math.sqrt(3) : 0)));
+    expect(g.deltaOF).toBeCloseTo(expected, 12);
+  });
 });

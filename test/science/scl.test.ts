@@ -57,6 +57,9 @@ describe.each(['wasm', 'cpu'] as const)('tfjs SCL loss equals the Float64 oracle
     [0.1, 'paper'],
     [0.05, 'paper'],
     [0.5, 'supcon-mean'],
+    // below tau = 1/30 the exact row max replaces the constant shift: the anchor must stay out of its own max and sum
+    [0.02, 'paper'],
+    [0.02, 'supcon-mean'],
   ] as const)('loss and gradient to 1e-5 relative at tau = %f (%s), several batches', (tau, form) => {
     for (const seed of [1, 2, 3]) {
       const { H, labels, batches } = setup(seed, 60, 16, 7, 5, 12);
@@ -102,5 +105,32 @@ describe.each(['wasm', 'cpu'] as const)('tfjs SCL loss equals the Float64 oracle
     const gz = g(tf.tensor2d(H, [20, 8])).dataSync();
     expect(relErr(gz, o.grad)).toBeLessThan(1e-5);
     expect(Math.abs(sclLoss(tf.tensor2d(H, [20, 8]), labels, 0.1).dataSync()[0] - o.loss) / o.loss).toBeLessThan(1e-5);
+  });
+});
+
+describe('the Float64 oracle itself', () => {
+  it.each([
+    [1.0, 'paper'],
+    [0.1, 'paper'],
+    [0.02, 'paper'],
+    [0.5, 'supcon-mean'],
+  ] as const)('its analytic gradient equals central finite differences (tau = %f, %s)', (tau, form) => {
+    // overlapping batches, anchors without positives; every coordinate of H checked
+    const { H: H32, labels, batches } = setup(5, 24, 5, 4, 4, 7);
+    const H = Float64Array.from(H32);
+    const { grad } = oracleSclLoss(H, 5, labels, batches, tau, form);
+    const h = 1e-6;
+    const fd = new Float64Array(H.length);
+    for (let j = 0; j < H.length; j++) {
+      const x = H[j];
+      H[j] = x + h;
+      const up = oracleSclLoss(H, 5, labels, batches, tau, form).loss;
+      H[j] = x - h;
+      const down = oracleSclLoss(H, 5, labels, batches, tau, form).loss;
+      H[j] = x;
+      fd[j] = (up - down) / (2 * h);
+    }
+    expect(Math.hypot(...grad)).toBeGreaterThan(1e-3);
+    expect(relErr(grad, fd)).toBeLessThan(1e-6);
   });
 });

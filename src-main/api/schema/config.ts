@@ -41,12 +41,27 @@ export const imbalanceSchema = z.discriminatedUnion(
 );
 export type Imbalance = z.infer<typeof imbalanceSchema>;
 
+/** Most example indices an explicit batching may list (all batches together): about 8 MB of config JSON. */
+export const MAX_EXPLICIT_INDICES = 1_000_000;
+
 export const batchingSchema = z.strictObject({
-  strategy: z.enum(['reshuffle', 'fixed', 'full', 'class-balanced'], {
-    error: 'strategy must be one of reshuffle, fixed, full, class-balanced',
+  strategy: z.enum(['reshuffle', 'fixed', 'full', 'class-balanced', 'explicit'], {
+    error: 'strategy must be one of reshuffle, fixed, full, class-balanced, explicit',
   }),
-  /** Examples per batch before the binding examples are appended. Ignored by "full". */
+  /** Examples per batch before the binding examples are appended. Ignored by "full"; not used by "explicit". */
   batchSize: positiveInt('batchSize').optional(),
+  /**
+   * Strategy "explicit": the batches themselves, as lists of example indices in the order the imbalance profile
+   * lays the classes out (class 0's examples first, then class 1's, ...). The same batches every epoch.
+   */
+  batches: z
+    .array(
+      z.array(z.number({ error: 'an example index must be a number' }).int('an example index must be a whole number').min(0, 'an example index must be >= 0'), {
+        error: 'each batch must be a list of example indices, e.g. [0, 1, 2]',
+      }),
+      { error: 'batches must be a list of index lists, e.g. [[0, 1, 2, 3], [2, 3, 4, 5]]' },
+    )
+    .optional(),
   /** Batch-binding: append the same k examples (one per class, chosen once from the seed) to every batch. */
   binding: z.boolean().default(false),
   /** "epoch": one step on the sum of the epoch's batch losses (the theory's objective); "batch": one step per batch. */
@@ -224,7 +239,9 @@ function crossFieldIssues(c: RunConfig): ConfigIssue[] {
     }
   });
   const n = counts.reduce((a, b) => a + b, 0);
-  if (c.batching.strategy !== 'full') {
+  if (c.batching.strategy === 'explicit' || c.batching.batches !== undefined) {
+    issues.push(...explicitBatchIssues(c.batching, counts));
+  } else if (c.batching.strategy !== 'full') {
     if (c.batching.batchSize === undefined) {
       issues.push({ field: 'batching.batchSize', message: `is required for strategy "${c.batching.strategy}"` });
     } else if (c.batching.batchSize > n) {
@@ -234,6 +251,52 @@ function crossFieldIssues(c: RunConfig): ConfigIssue[] {
   if (c.relu && c.dim < c.classes) {
     issues.push({ field: 'dim', message: `${c.dim} is smaller than classes (${c.classes}): with relu an orthogonal frame needs dim >= classes` });
   }
+  return issues;
+}
+
+/** An explicit batching's rules: every index an example, no empty batch, no index twice in a batch, every example in some batch. */
+export function explicitBatchIssues(b: Batching, counts: readonly number[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (b.strategy !== 'explicit') return [{ field: 'batching.batches', message: `is only used by strategy "explicit" (strategy is "${b.strategy}")` }];
+  if (b.batchSize !== undefined) issues.push({ field: 'batching.batchSize', message: 'is not used by strategy "explicit" (the batches give their own sizes): remove it' });
+  const batches = b.batches;
+  if (batches === undefined) return [...issues, { field: 'batching.batches', message: 'is required for strategy "explicit": a list of index lists, e.g. [[0, 1, 2, 3], [2, 3, 4, 5]]' }];
+  if (batches.length === 0) return [...issues, { field: 'batching.batches', message: 'needs at least one batch' }];
+  const total = batches.reduce((a, x) => a + x.length, 0);
+  if (total > MAX_EXPLICIT_INDICES) {
+    return [...issues, { field: 'batching.batches', message: `lists ${total} indices in all; at most ${MAX_EXPLICIT_INDICES} are allowed (use a generated strategy for larger runs)` }];
+  }
+  const n = counts.reduce((a, x) => a + x, 0);
+  const classOf = (i: number) => {
+    let c = 0;
+    for (let end = counts[0]; i >= end; end += counts[++c]);
+    return c;
+  };
+  const seen = new Uint8Array(n);
+  const MAX = 10; // the first few problems, not a million
+  let bad = 0;
+  const add = (field: string, message: string) => {
+    if (bad++ < MAX) issues.push({ field, message });
+  };
+  batches.forEach((batch, j) => {
+    if (batch.length === 0) add(`batching.batches.${j}`, 'is an empty batch');
+    const inBatch = new Set<number>();
+    batch.forEach((i, t) => {
+      if (i >= n) add(`batching.batches.${j}.${t}`, `index ${i} is out of range: the imbalance profile gives ${n} examples (0..${n - 1})`);
+      else if (inBatch.has(i)) add(`batching.batches.${j}.${t}`, `index ${i} appears twice in batch ${j}`);
+      else {
+        inBatch.add(i);
+        seen[i] = 1;
+      }
+    });
+  });
+  const missing: number[] = [];
+  for (let i = 0; i < n; i++) if (!seen[i]) missing.push(i);
+  if (missing.length) {
+    const shown = missing.slice(0, MAX).map((i) => `${i} (class ${classOf(i)})`).join(', ');
+    add('batching.batches', `example${missing.length > 1 ? 's' : ''} ${shown}${missing.length > MAX ? ` and ${missing.length - MAX} more` : ''} ${missing.length > 1 ? 'are' : 'is'} in no batch`);
+  }
+  if (bad > MAX) issues.push({ field: 'batching.batches', message: `... and ${bad - MAX} more problems` });
   return issues;
 }
 

@@ -4,13 +4,15 @@ export interface GridRow {
   values: string;
 }
 
-export const GRID_FIELDS: { path: string; label: string; type: 'number' | 'boolean' | 'string'; example: string }[] = [
+/** type "json": values are JSON separated by ";" (they contain commas themselves). */
+export const GRID_FIELDS: { path: string; label: string; type: 'number' | 'boolean' | 'string' | 'json'; example: string }[] = [
   { path: 'relu', label: 'ReLU', type: 'boolean', example: 'true, false' },
   { path: 'temperature', label: 'temperature τ', type: 'number', example: '0.1, 0.5, 1' },
   { path: 'imbalance.ratio', label: 'imbalance ratio R', type: 'number', example: '1, 10, 100' },
   { path: 'batching.binding', label: 'batch-binding', type: 'boolean', example: 'true, false' },
   { path: 'batching.strategy', label: 'batching strategy', type: 'string', example: 'fixed, reshuffle' },
   { path: 'batching.batchSize', label: 'batch size', type: 'number', example: '4, 8, 16' },
+  { path: 'batching.batches', label: 'explicit batches', type: 'json', example: '[[0,1,2,3],[2,3,4,5],[0,4]]; [[0,1,2,3],[2,3,4,5],[0,4],[0,1,4]]' },
   { path: 'optimizer.lr', label: 'learning rate', type: 'number', example: '0.01, 0.05' },
   { path: 'dim', label: 'dim', type: 'number', example: '8, 16, 32' },
   { path: 'lossForm', label: 'loss form', type: 'string', example: 'paper, supcon-mean' },
@@ -18,8 +20,19 @@ export const GRID_FIELDS: { path: string; label: string; type: 'number' | 'boole
 
 export function parseValues(field: string, text: string): { values: unknown[] } | { error: string } {
   const spec = GRID_FIELDS.find((f) => f.path === field);
-  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = text.split(spec?.type === 'json' ? ';' : ',').map((s) => s.trim()).filter(Boolean);
   if (!parts.length) return { error: 'give at least one value' };
+  if (spec?.type === 'json') {
+    const values: unknown[] = [];
+    for (const p of parts) {
+      try {
+        values.push(JSON.parse(p));
+      } catch {
+        return { error: `"${p.length > 40 ? `${p.slice(0, 40)}…` : p}" is not JSON (separate the values with ";")` };
+      }
+    }
+    return { values };
+  }
   const values: unknown[] = [];
   for (const p of parts) {
     if (spec?.type === 'number') {
