@@ -35,6 +35,20 @@ export type Schedule =
   | { name: 'multistep'; milestones: number[]; gamma: number }
   | { name: 'cosine'; minLr: number };
 
+/**
+ * Deep optimisers, each with only its own fields. weightDecay adds weightDecay * w to every gradient (L2, as
+ * PyTorch's SGD does). sgd with momentum 0 is plain SGD; momentum > 0 is heavy ball (or Nesterov).
+ */
+export type DeepOptimizerSpec =
+  | { name: 'sgd'; lr: number; momentum: number; nesterov: boolean; weightDecay: number }
+  | { name: 'adam'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
+
+/** The tfjs optimiser of a spec (its learning rate is set per epoch by the schedule). */
+export function makeDeepOptimizer(o: DeepOptimizerSpec): tf.Optimizer {
+  if (o.name === 'adam') return tf.train.adam(o.lr, o.beta1, o.beta2, o.eps);
+  return o.momentum > 0 ? tf.train.momentum(o.lr, o.momentum, o.nesterov) : tf.train.sgd(o.lr);
+}
+
 export interface DeepSpec {
   model: ModelSpec;
   dim: number;
@@ -44,7 +58,7 @@ export interface DeepSpec {
   lossForm: LossForm;
   views: 1 | 2;
   batching: BatchingOptions;
-  optimizer: { name: 'sgd' | 'adam'; lr: number; momentum: number; weightDecay: number };
+  optimizer: DeepOptimizerSpec;
   schedule: Schedule;
   epochs: number;
   evalEvery: number;
@@ -99,8 +113,7 @@ export class DeepTrainer {
       const init = tf.initializers.glorotUniform({ seed: spec.seed + 7 });
       this.classifier = [tf.variable(init.apply([spec.dim, data.k]) as tf.Tensor, true, 'ce_w'), tf.variable(tf.zeros([data.k]), true, 'ce_b')];
     }
-    const o = spec.optimizer;
-    this.opt = o.name === 'adam' ? tf.train.adam(o.lr) : o.momentum > 0 ? tf.train.momentum(o.lr, o.momentum) : tf.train.sgd(o.lr);
+    this.opt = makeDeepOptimizer(spec.optimizer);
   }
 
   private trainableVars(): tf.Variable[] {

@@ -4,6 +4,7 @@ import type { StoreContext } from './context';
 import { StoreError } from './errors';
 import { exportBundleSchema, formatPath, type ExportBundle, type ExportedRun } from './export-format';
 import { normaliseTag } from './runs';
+import { readStoredConfig, readStoredResult } from './stored-config';
 import { createSweep } from './sweeps';
 import { fromJsonNumber } from './values';
 
@@ -49,7 +50,9 @@ function pendingSnapshots(runId: number, run: ExportedRun): PendingSnapshot[] {
   }));
 }
 
-function insertRun(ctx: StoreContext, r: ExportedRun, sweepId: number | null, warnings: string[]): number {
+function insertRun(ctx: StoreContext, exported: ExportedRun, sweepId: number | null, warnings: string[]): number {
+  // configs of older releases arrive in their schema version: migrate them like the store's own rows
+  const r = { ...exported, config: readStoredConfig(exported.config), result: readStoredResult(exported.result) };
   const hash = configHash(r.config);
   if (hash !== r.configHash) warnings.push(`run ${r.uuid}: config hash recomputed (${hash.slice(0, 12)}…)`);
   let status = r.status;
