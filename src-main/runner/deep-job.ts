@@ -47,7 +47,8 @@ export async function runDeepJob(config: DeepConfig, sink: JobSink, opts: JobOpt
         onEval(rec, geom) {
           history.push(rec);
           sink.eval?.(rec);
-          sink.metrics?.(rec.epoch, { ...evalScalars(rec), 'acc/nccTest': rec.nccAccTest });
+          const ce: Record<string, number | null> = rec.ceAccTrain === undefined ? {} : { 'acc/ceTrain': rec.ceAccTrain, 'acc/ceTest': rec.ceAccTest ?? null };
+          sink.metrics?.(rec.epoch, { ...evalScalars(rec), 'acc/nccTest': rec.nccAccTest, ...ce });
           emitSnapshots(sink, rec.epoch, geom, counts);
         },
         shouldStop: sink.shouldStop,
@@ -58,7 +59,11 @@ export async function runDeepJob(config: DeepConfig, sink: JobSink, opts: JobOpt
       status: out.status,
       backend: opts.backend,
       config,
-      final: { ...finalMetrics(out.last.rec, out.last.geom, counts), nccAccTest: out.last.rec.nccAccTest },
+      final: {
+        ...finalMetrics(out.last.rec, out.last.geom, counts),
+        nccAccTest: out.last.rec.nccAccTest,
+        ...(out.last.rec.ceAccTrain === undefined ? {} : { ceAccTrain: out.last.rec.ceAccTrain, ceAccTest: out.last.rec.ceAccTest ?? null }),
+      },
       history,
       seconds: (opts.priorSeconds ?? 0) + (performance.now() - t0) / 1000,
     };

@@ -66,10 +66,44 @@ export interface DeepSpec {
   evalBatchSize?: number;
 }
 
+/**
+ * A deep evaluation point: the geometry record plus test NCC accuracy and, for CE runs, the balanced accuracy
+ * of the run's own linear classifier (argmax of z W + b) on train and test embeddings.
+ */
+export type DeepEvalRecord = EvalRecord & { nccAccTest: number | null; ceAccTrain?: number; ceAccTest?: number | null };
+
+/** Balanced accuracy (mean over the classes present of the per-class accuracy) of argmax(z W + b). */
+export function linearClassifierAccuracy(Z: ArrayLike<number>, d: number, labels: ArrayLike<number>, W: ArrayLike<number>, b: ArrayLike<number>, k: number): number {
+  const correct = new Float64Array(k);
+  const total = new Float64Array(k);
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    let bestV = -Infinity;
+    for (let c = 0; c < k; c++) {
+      let v = b[c]!;
+      for (let t = 0; t < d; t++) v += Z[i * d + t]! * W[t * k + c]!;
+      if (v > bestV) {
+        bestV = v;
+        best = c;
+      }
+    }
+    total[labels[i]!]++;
+    if (best === labels[i]) correct[labels[i]!]++;
+  }
+  let acc = 0;
+  let present = 0;
+  for (let c = 0; c < k; c++) {
+    if (total[c] === 0) continue;
+    acc += correct[c]! / total[c]!;
+    present++;
+  }
+  return present === 0 ? NaN : acc / present;
+}
+
 export interface DeepHooks {
   onBatch?(p: { epoch: number; batch: number; batches: number; loss: number }): void;
   onEpoch?(epoch: number, meanLoss: number, lr: number): void;
-  onEval?(rec: EvalRecord & { nccAccTest: number | null }, geom: Geometry): void;
+  onEval?(rec: DeepEvalRecord, geom: Geometry): void;
   shouldStop?(): boolean;
 }
 
@@ -201,11 +235,21 @@ export class DeepTrainer {
     return out;
   }
 
-  evaluate(): { rec: EvalRecord & { nccAccTest: number | null }; geom: Geometry } {
+  evaluate(): { rec: DeepEvalRecord; geom: Geometry } {
     const { k, counts, train, test } = this.data;
+    const d = this.spec.dim;
     const H = this.embedAll(train);
-    const geom = geometry(H, this.spec.dim, train.labels, k, counts);
-    const nccAccTest = test ? nccAccuracy(this.embedAll(test), this.spec.dim, test.labels, geom.means, k) : null;
+    const geom = geometry(H, d, train.labels, k, counts);
+    const Htest = test ? this.embedAll(test) : null;
+    const nccAccTest = test && Htest ? nccAccuracy(Htest, d, test.labels, geom.means, k) : null;
+    let ce: { ceAccTrain: number; ceAccTest: number | null } | object = {};
+    if (this.spec.loss === 'ce') {
+      const W = this.classifier[0]!.dataSync(), b = this.classifier[1]!.dataSync();
+      ce = {
+        ceAccTrain: linearClassifierAccuracy(H, d, train.labels, W, b, k),
+        ceAccTest: test && Htest ? linearClassifierAccuracy(Htest, d, test.labels, W, b, k) : null,
+      };
+    }
     return {
       rec: {
         epoch: this.epoch,
@@ -214,6 +258,7 @@ export class DeepTrainer {
         gap: null,
         ...geometryScalars(geom),
         nccAccTest,
+        ...ce,
       },
       geom,
     };
