@@ -42,7 +42,7 @@ export async function runDeepJob(config: DeepConfig, sink: JobSink, opts: JobOpt
         onBatch: (p) => sink.progress?.({ epoch: p.epoch, epochs: config.epochs, loss: p.loss, batch: p.batch, batches: p.batches }),
         onEpoch(epoch, loss, lr) {
           sink.progress?.({ epoch, epochs: config.epochs, loss });
-          sink.metrics?.(epoch, { 'train/epochLoss': loss, 'train/lr': lr });
+          sink.metrics?.(epoch, { 'train/epochLossMean': loss, 'train/lr': lr }); // mean over the epoch's batches
         },
         onEval(rec, geom) {
           history.push(rec);

@@ -64,6 +64,26 @@ describe('a database of the first release', () => {
     expect(series.map((s) => s.points.length)).toEqual([4, 4]);
   });
 
+  it('one meaning per metric key: old deep runs\' mean epoch loss moves to train/epochLossMean, UFM keeps the sum', () => {
+    const store = open(fixtureDb());
+    expect(store.getSeries(3, 'train/epochLossMean', { buckets: 1000 }).points.map((p) => p.step)).toEqual([1, 2, 3, 4]);
+    expect(store.getSeries(3, 'train/epochLoss', { buckets: 1000 }).points).toEqual([]);
+    expect(store.getRun(3).summaries['train/epochLossMean']!.n).toBe(4);
+    expect(store.getRun(3).summaries['train/epochLoss']).toBeUndefined();
+    expect(store.getSeries(1, 'train/epochLoss', { buckets: 1000 }).points).toHaveLength(300);
+    // and the same for a bundle of the first release imported elsewhere
+    const bundle = JSON.parse(JSON.stringify(store.exportRuns([3]))) as { runs: { config: Record<string, unknown>; scalars: Record<string, unknown> }[] };
+    const run = bundle.runs[0]!;
+    run.scalars['train/epochLoss'] = run.scalars['train/epochLossMean'];
+    delete run.scalars['train/epochLossMean'];
+    run.config = { ...run.config, optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0.0005 }, lossForm: 'supcon-mean' };
+    delete run.config['schemaVersion'];
+    const target = open(join(tmpDir(), 'target.sqlite'));
+    const [{ id }] = target.importRuns(bundle).imported as [{ id: number }];
+    expect(target.getSeries(id, 'train/epochLossMean', { buckets: 1000 }).points).toHaveLength(4);
+    expect(target.getRun(id).config['lossForm']).toBe('supcon-mean-positive-anchors');
+  });
+
   it('export -> import into a new database keeps the migrated configs', () => {
     const store = open(fixtureDb());
     const bundle = store.exportRuns();
