@@ -23,7 +23,10 @@ function stepsPerSecond(model: ModelSpec, shape: number[], B: number, steps: num
   const spec: DeepSpec = {
     model, dim: 128, relu: true, loss: 'scl', tau: 0.1, lossForm: 'supcon-mean', views: 1,
     batching: { strategy: 'fixed', batchSize: B, binding: false },
-    optimizer: { name: optimizer, lr: 1e-3, momentum: 0.9, weightDecay: optimizer === 'sgd' ? 5e-4 : 0 },
+    optimizer:
+      optimizer === 'sgd'
+        ? { name: 'sgd', lr: 1e-3, momentum: 0.9, nesterov: false, weightDecay: 5e-4 }
+        : { name: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 },
     schedule: { name: 'none' }, epochs: 1, evalEvery: 1, seed: 0,
   };
   const counts = Array.from({ length: k }, (_, c) => Math.floor(n / k) + (c < n % k ? 1 : 0));

@@ -23,7 +23,7 @@ function config(i: number): Record<string, unknown> {
       i % 4 === 0
         ? { strategy: 'full', binding: i % 5 === 0, stepPer: 'epoch', dropLast: true }
         : { strategy: 'fixed', batchSize: 25, binding: i % 5 === 0, stepPer: 'epoch', dropLast: true },
-    optimizer: { name: 'gd', lr: 0.05, momentum: 0.9 },
+    optimizer: { name: 'gd', lr: 0.05 },
     epochs: 1000,
     seed: i % 5,
     evalEvery: 10,

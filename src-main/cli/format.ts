@@ -28,6 +28,9 @@ export function formatResult(r: RunResult): string {
     lines.push(`                maj-maj ${f(m.cosGroups.majMaj)}  min-min ${f(m.cosGroups.minMin)}  maj-min ${f(m.cosGroups.majMin)}`);
     lines.push(`  norms         ${m.classNorms.map((x) => x.toFixed(3)).join(' ')}  (max/min ${f(m.normRatio)})`);
     lines.push(`  NCC accuracy  train ${f(m.nccAccTrain)}${m.nccAccTest !== undefined && m.nccAccTest !== null ? `  test ${f(m.nccAccTest)}` : ''}`);
+    if (m.ceAccTrain !== undefined) {
+      lines.push(`  CE classifier train ${f(m.ceAccTrain)}${m.ceAccTest !== undefined && m.ceAccTest !== null ? `  test ${f(m.ceAccTest)}` : ''}   (balanced accuracy)`);
+    }
   }
   if (r.error) lines.push(`  error: ${r.error}`);
   return lines.join('\n');

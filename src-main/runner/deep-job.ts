@@ -42,12 +42,13 @@ export async function runDeepJob(config: DeepConfig, sink: JobSink, opts: JobOpt
         onBatch: (p) => sink.progress?.({ epoch: p.epoch, epochs: config.epochs, loss: p.loss, batch: p.batch, batches: p.batches }),
         onEpoch(epoch, loss, lr) {
           sink.progress?.({ epoch, epochs: config.epochs, loss });
-          sink.metrics?.(epoch, { 'train/epochLoss': loss, 'train/lr': lr });
+          sink.metrics?.(epoch, { 'train/epochLossMean': loss, 'train/lr': lr }); // mean over the epoch's batches
         },
         onEval(rec, geom) {
           history.push(rec);
           sink.eval?.(rec);
-          sink.metrics?.(rec.epoch, { ...evalScalars(rec), 'acc/nccTest': rec.nccAccTest });
+          const ce: Record<string, number | null> = rec.ceAccTrain === undefined ? {} : { 'acc/ceTrain': rec.ceAccTrain, 'acc/ceTest': rec.ceAccTest ?? null };
+          sink.metrics?.(rec.epoch, { ...evalScalars(rec), 'acc/nccTest': rec.nccAccTest, ...ce });
           emitSnapshots(sink, rec.epoch, geom, counts);
         },
         shouldStop: sink.shouldStop,
@@ -58,7 +59,11 @@ export async function runDeepJob(config: DeepConfig, sink: JobSink, opts: JobOpt
       status: out.status,
       backend: opts.backend,
       config,
-      final: { ...finalMetrics(out.last.rec, out.last.geom, counts), nccAccTest: out.last.rec.nccAccTest },
+      final: {
+        ...finalMetrics(out.last.rec, out.last.geom, counts),
+        nccAccTest: out.last.rec.nccAccTest,
+        ...(out.last.rec.ceAccTrain === undefined ? {} : { ceAccTrain: out.last.rec.ceAccTrain, ceAccTest: out.last.rec.ceAccTest ?? null }),
+      },
       history,
       seconds: (opts.priorSeconds ?? 0) + (performance.now() - t0) / 1000,
     };

@@ -15,6 +15,8 @@ const FIELDS: [keyof EvalRecordOut, string][] = [
   ['normRatio', 'geom/normRatio'],
   ['nccAccTrain', 'acc/nccTrain'],
   ['nccAccTest', 'acc/nccTest'],
+  ['ceAccTrain', 'acc/ceTrain'],
+  ['ceAccTest', 'acc/ceTest'],
 ];
 
 export function priorHistory(store: Store, runId: number, epoch: number): EvalRecordOut[] {
@@ -45,5 +47,6 @@ export function priorHistory(store: Store, runId: number, epoch: number): EvalRe
       normRatio: r.normRatio ?? NaN,
       nccAccTrain: r.nccAccTrain ?? NaN,
       ...(r.nccAccTest !== undefined ? { nccAccTest: r.nccAccTest } : {}),
+      ...(r.ceAccTrain !== undefined && r.ceAccTrain !== null ? { ceAccTrain: r.ceAccTrain, ceAccTest: r.ceAccTest ?? null } : {}),
     }));
 }

@@ -6,7 +6,7 @@
  * UFM (no ReLU), balanced full batch, attained by the simplex ETF (class-mean cosine -1/(k-1)):
  *   per anchor log( (n_c - 1) + (n - n_c) exp(-(1 + 1/(k-1))/tau) )
  */
-import { SUPCON_BASE_TAU, type LossForm } from './scl-oracle';
+import { lossFormScale, type LossForm } from './scl-oracle';
 
 /** Class counts within one batch. */
 function batchClassCounts(batch: readonly number[], labels: ArrayLike<number>): Map<number, number> {
@@ -26,8 +26,7 @@ export function ofOptimumBatch(batch: readonly number[], labels: ArrayLike<numbe
     sum += nc * Math.log(nc - 1 + (size - nc) * e);
     anchors += nc;
   }
-  if (form === 'supcon-mean') return anchors === 0 ? 0 : (tau / SUPCON_BASE_TAU) * (sum / anchors);
-  return sum;
+  return lossFormScale(form, tau, size, anchors) * sum;
 }
 
 /** L* of UFM+ for an epoch's batching: the sum of the batches' optima (each batch is minimised by the OF). */

@@ -36,6 +36,20 @@ export type Schedule =
   | { name: 'multistep'; milestones: number[]; gamma: number }
   | { name: 'cosine'; minLr: number };
 
+/**
+ * Deep optimisers, each with only its own fields. weightDecay adds weightDecay * w to every gradient (L2, as
+ * PyTorch's SGD does). sgd with momentum 0 is plain SGD; momentum > 0 is heavy ball (or Nesterov).
+ */
+export type DeepOptimizerSpec =
+  | { name: 'sgd'; lr: number; momentum: number; nesterov: boolean; weightDecay: number }
+  | { name: 'adam'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
+
+/** The tfjs optimiser of a spec (its learning rate is set per epoch by the schedule). */
+export function makeDeepOptimizer(o: DeepOptimizerSpec): tf.Optimizer {
+  if (o.name === 'adam') return tf.train.adam(o.lr, o.beta1, o.beta2, o.eps);
+  return o.momentum > 0 ? tf.train.momentum(o.lr, o.momentum, o.nesterov) : tf.train.sgd(o.lr);
+}
+
 export interface DeepSpec {
   model: ModelSpec;
   dim: number;
@@ -45,7 +59,7 @@ export interface DeepSpec {
   lossForm: LossForm;
   views: 1 | 2;
   batching: BatchingOptions;
-  optimizer: { name: 'sgd' | 'adam'; lr: number; momentum: number; weightDecay: number };
+  optimizer: DeepOptimizerSpec;
   schedule: Schedule;
   epochs: number;
   evalEvery: number;
@@ -53,10 +67,44 @@ export interface DeepSpec {
   evalBatchSize?: number;
 }
 
+/**
+ * A deep evaluation point: the geometry record plus test NCC accuracy and, for CE runs, the balanced accuracy
+ * of the run's own linear classifier (argmax of z W + b) on train and test embeddings.
+ */
+export type DeepEvalRecord = EvalRecord & { nccAccTest: number | null; ceAccTrain?: number; ceAccTest?: number | null };
+
+/** Balanced accuracy (mean over the classes present of the per-class accuracy) of argmax(z W + b). */
+export function linearClassifierAccuracy(Z: ArrayLike<number>, d: number, labels: ArrayLike<number>, W: ArrayLike<number>, b: ArrayLike<number>, k: number): number {
+  const correct = new Float64Array(k);
+  const total = new Float64Array(k);
+  for (let i = 0; i < labels.length; i++) {
+    let best = 0;
+    let bestV = -Infinity;
+    for (let c = 0; c < k; c++) {
+      let v = b[c]!;
+      for (let t = 0; t < d; t++) v += Z[i * d + t]! * W[t * k + c]!;
+      if (v > bestV) {
+        bestV = v;
+        best = c;
+      }
+    }
+    total[labels[i]!]++;
+    if (best === labels[i]) correct[labels[i]!]++;
+  }
+  let acc = 0;
+  let present = 0;
+  for (let c = 0; c < k; c++) {
+    if (total[c] === 0) continue;
+    acc += correct[c]! / total[c]!;
+    present++;
+  }
+  return present === 0 ? NaN : acc / present;
+}
+
 export interface DeepHooks {
   onBatch?(p: { epoch: number; batch: number; batches: number; loss: number }): void;
   onEpoch?(epoch: number, meanLoss: number, lr: number): void;
-  onEval?(rec: EvalRecord & { nccAccTest: number | null }, geom: Geometry): void;
+  onEval?(rec: DeepEvalRecord, geom: Geometry): void;
   shouldStop?(): boolean;
 }
 
@@ -103,8 +151,7 @@ export class DeepTrainer {
       const init = tf.initializers.glorotUniform({ seed: spec.seed + 7 });
       this.classifier = [tf.variable(init.apply([spec.dim, data.k]) as tf.Tensor, true, 'ce_w'), tf.variable(tf.zeros([data.k]), true, 'ce_b')];
     }
-    const o = spec.optimizer;
-    this.opt = o.name === 'adam' ? tf.train.adam(o.lr) : o.momentum > 0 ? tf.train.momentum(o.lr, o.momentum) : tf.train.sgd(o.lr);
+    this.opt = makeDeepOptimizer(spec.optimizer);
   }
 
   private trainableVars(): tf.Variable[] {
@@ -223,11 +270,21 @@ export class DeepTrainer {
     return out;
   }
 
-  evaluate(): { rec: EvalRecord & { nccAccTest: number | null }; geom: Geometry } {
+  evaluate(): { rec: DeepEvalRecord; geom: Geometry } {
     const { k, counts, train, test } = this.data;
+    const d = this.spec.dim;
     const H = this.embedAll(train);
-    const geom = geometry(H, this.spec.dim, train.labels, k, counts);
-    const nccAccTest = test ? nccAccuracy(this.embedAll(test), this.spec.dim, test.labels, geom.means, k) : null;
+    const geom = geometry(H, d, train.labels, k, counts);
+    const Htest = test ? this.embedAll(test) : null;
+    const nccAccTest = test && Htest ? nccAccuracy(Htest, d, test.labels, geom.means, k) : null;
+    let ce: { ceAccTrain: number; ceAccTest: number | null } | object = {};
+    if (this.spec.loss === 'ce') {
+      const W = this.classifier[0]!.dataSync(), b = this.classifier[1]!.dataSync();
+      ce = {
+        ceAccTrain: linearClassifierAccuracy(H, d, train.labels, W, b, k),
+        ceAccTest: test && Htest ? linearClassifierAccuracy(Htest, d, test.labels, W, b, k) : null,
+      };
+    }
     return {
       rec: {
         epoch: this.epoch,
@@ -236,6 +293,7 @@ export class DeepTrainer {
         gap: null,
         ...geometryScalars(geom),
         nccAccTest,
+        ...ce,
       },
       geom,
     };

@@ -9,10 +9,24 @@
  *   dL/ds_il = a_i p_il - w_il   (a_i = 1 when anchor i has a positive)
  *   dL/dh_m  = (1/tau) sum_l (G_ml + G_lm) h_l
  */
-export type LossForm = 'paper' | 'supcon-mean';
+export type LossForm = 'paper' | 'supcon-mean' | 'supcon-mean-positive-anchors';
 
-/** The SupCon code's mean form: mean over anchors with a positive, times tau / base_tau (base_tau = 0.07). */
+/** base_tau of the SupCon code (HobbitLong/SupContrast `SupConLoss(base_temperature=0.07)`). */
 export const SUPCON_BASE_TAU = 0.07;
+
+/**
+ * The factor that turns a batch's paper-convention sum over anchors into the loss form's value:
+ *   paper                         1
+ *   supcon-mean                   tau / base_tau / |B|          (SupContrast: mean over ALL anchors of the batch;
+ *                                                                an anchor without a positive adds 0 but counts)
+ *   supcon-mean-positive-anchors  tau / base_tau / #anchors with a positive (0 when there is none); what this
+ *                                 product called "supcon-mean" before config schema version 2
+ */
+export function lossFormScale(form: LossForm, tau: number, batchSize: number, anchorsWithPositive: number): number {
+  if (form === 'paper') return 1;
+  const n = form === 'supcon-mean' ? batchSize : anchorsWithPositive;
+  return n === 0 ? 0 : tau / SUPCON_BASE_TAU / n;
+}
 
 export function oracleSclLoss(
   H: ArrayLike<number>,
@@ -53,7 +67,7 @@ export function oracleSclLoss(
         G[a * m + b] = Math.exp(s[a * m + b] - mx) / den - pos;
       }
     }
-    const scale = form === 'paper' ? 1 : anchors === 0 ? 0 : tau / SUPCON_BASE_TAU / anchors;
+    const scale = lossFormScale(form, tau, m, anchors);
     total += scale * lossB;
     for (let a = 0; a < m; a++)
       for (let b = 0; b < m; b++) {

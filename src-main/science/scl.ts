@@ -8,7 +8,7 @@
  *   dL/dS = a_i softmax_il - w_il;   dL/dX = (G + G^T) X / tau
  */
 import * as tf from '@tensorflow/tfjs';
-import { SUPCON_BASE_TAU, type LossForm } from './scl-oracle';
+import { lossFormScale, type LossForm } from './scl-oracle';
 
 /** Label-only quantities of a stack of batches; reusable while the batches stay the same (fixed, full). */
 export interface BatchMasks {
@@ -37,7 +37,7 @@ export function makeBatchMasks(labels: Int32Array, nb: number, B: number, tau: n
     for (let i = 0; i < B; i++) classCount[labels[off + i]]++;
     let anchors = 0;
     for (let i = 0; i < B; i++) if (classCount[labels[off + i]] >= 2) anchors++;
-    const s = form === 'paper' ? 1 : anchors === 0 ? 0 : tau / SUPCON_BASE_TAU / anchors;
+    const s = lossFormScale(form, tau, B, anchors);
     for (let i = 0; i < B; i++) {
       const y = labels[off + i];
       onehot[(off + i) * k + y] = 1;

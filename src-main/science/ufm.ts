@@ -9,7 +9,7 @@ import { Batcher, type BatchingOptions } from './batching';
 import { ofOptimum } from './closed-form';
 import { geometry, geometryScalars, type Geometry } from './geometry';
 import { labelsFromCounts } from './imbalance';
-import { FlatOptimizer, type OptimizerName, type OptimizerState } from './optim';
+import { FlatOptimizer, type FlatOptimizerSpec, type OptimizerState } from './optim';
 import { firstNonFinite, NonFiniteLossError, type NonFiniteInfo } from './nonfinite';
 import { makeRng } from './rng';
 import type { LossForm } from './scl-oracle';
@@ -23,7 +23,7 @@ export interface UfmSpec {
   tau: number;
   lossForm: LossForm;
   batching: BatchingOptions & { stepPer: 'epoch' | 'batch' };
-  optimizer: { name: OptimizerName; lr: number; momentum?: number };
+  optimizer: FlatOptimizerSpec;
   epochs: number;
   seed: number;
   evalEvery: number;
@@ -84,8 +84,7 @@ export class UfmTrainer {
     } else {
       this.state = { epoch: 0, H: this.initialFeatures(), opt: { t: 0 } };
     }
-    const o = spec.optimizer;
-    this.opt = new FlatOptimizer(o.name, o.lr, o.momentum ?? 0.9, size, restore ? restore.opt : undefined);
+    this.opt = new FlatOptimizer(spec.optimizer, size, restore ? restore.opt : undefined);
     this.state.opt = this.opt.state;
   }
 

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { StoreError } from './errors';
 
-/** Top-level config keys that do not change the experiment: left out of the seed-group hash. */
-export const HASH_EXCLUDED_KEYS: readonly string[] = ['seed', 'name'];
+/**
+ * Top-level config keys that do not change the experiment: left out of the seed-group hash. schemaVersion is
+ * one: configs are migrated to the current schema before they are hashed, so the version adds nothing.
+ */
+export const HASH_EXCLUDED_KEYS: readonly string[] = ['seed', 'name', 'schemaVersion'];
 
 /**
  * Canonical JSON: object keys sorted (recursively), no whitespace, `undefined` members dropped like

@@ -4,6 +4,7 @@ import type { StoreContext } from './context';
 import { StoreError } from './errors';
 import { exportBundleSchema, formatPath, type ExportBundle, type ExportedRun } from './export-format';
 import { normaliseTag } from './runs';
+import { readStoredConfigVersion, readStoredResult, renamedMetricKeys } from './stored-config';
 import { createSweep } from './sweeps';
 import { fromJsonNumber } from './values';
 
@@ -49,6 +50,14 @@ function pendingSnapshots(runId: number, run: ExportedRun): PendingSnapshot[] {
   }));
 }
 
+/** A run of any release in the current config schema (and metric keys), like the store's own rows. */
+function migrateExportedRun(exported: ExportedRun): ExportedRun {
+  const { config, fromVersion } = readStoredConfigVersion(exported.config);
+  const renames = fromVersion === null ? new Map<string, string>() : renamedMetricKeys(exported.kind, fromVersion);
+  const scalars = Object.fromEntries(Object.entries(exported.scalars).map(([k, v]) => [renames.get(k) ?? k, v]));
+  return { ...exported, config, result: readStoredResult(exported.result), scalars };
+}
+
 function insertRun(ctx: StoreContext, r: ExportedRun, sweepId: number | null, warnings: string[]): number {
   const hash = configHash(r.config);
   if (hash !== r.configHash) warnings.push(`run ${r.uuid}: config hash recomputed (${hash.slice(0, 12)}…)`);
@@ -75,7 +84,9 @@ function insertRun(ctx: StoreContext, r: ExportedRun, sweepId: number | null, wa
 
 export function importRuns(ctx: StoreContext, input: unknown, opts: ImportOptions = {}): ImportReport {
   ctx.assertWritable('import runs');
-  const bundle = parseBundle(input);
+  const parsed = parseBundle(input);
+  // runs of older releases arrive in their config schema: migrate them like the store's own rows
+  const bundle = { ...parsed, runs: parsed.runs.map(migrateExportedRun) };
   const seen = new Set<string>();
   for (const [i, r] of bundle.runs.entries()) {
     if (seen.has(r.uuid)) throw new StoreError('INVALID', `invalid import file: runs[${i}].uuid: ${r.uuid} appears twice`);

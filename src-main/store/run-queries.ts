@@ -1,6 +1,7 @@
 import type { StoreContext } from './context';
 import { StoreError } from './errors';
 import { assertStatus } from './runs';
+import { readStoredConfig, readStoredResult } from './stored-config';
 import { flagToNumber } from './values';
 import {
   RUN_KINDS,
@@ -79,7 +80,7 @@ function toRecord(r: RunRow, names: Map<number, string>): RunRecord {
     kind: r[3],
     status: r[4],
     statusDetail: r[5],
-    config: JSON.parse(r[6]) as Record<string, unknown>,
+    config: readStoredConfig(JSON.parse(r[6]) as Record<string, unknown>),
     configHash: r[7],
     seed: r[8],
     backend: r[9],
@@ -95,7 +96,7 @@ function toRecord(r: RunRow, names: Map<number, string>): RunRecord {
     notes: r[19],
     resumedFrom: r[20],
     sweepId: r[21],
-    result: parseJson(r[22]),
+    result: readStoredResult(parseJson(r[22])),
     deletedAt: r[23],
     cancelRequestedAt: r[26],
     tags: JSON.parse(r[24]) as string[],

@@ -8,6 +8,7 @@ import { exportRuns } from './export';
 import type { ExportBundle } from './export-format';
 import { importRuns, type ImportOptions, type ImportReport } from './import';
 import { userVersion } from './migrations';
+import { upgradeStoredConfigs } from './stored-config';
 import { defaultDbPath } from './paths';
 import { reconcile, type ReconcileOptions } from './reconcile';
 import { countRuns, getRun, getRunByUuid, listRuns, seedGroups } from './run-queries';
@@ -31,7 +32,16 @@ export interface OpenStoreOptions {
 export function openStore(file: string = defaultDbPath(), opts: OpenStoreOptions = {}): Store {
   const abs = path.resolve(file);
   const readonly = opts.readonly === true;
-  return new Store(new StoreContext(openConnection(abs, { readonly }), abs, readonly), opts);
+  const db = openConnection(abs, { readonly });
+  if (!readonly) {
+    try {
+      upgradeStoredConfigs(db); // configs of older releases, in the current config schema
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+  return new Store(new StoreContext(db, abs, readonly), opts);
 }
 
 /**

@@ -78,6 +78,7 @@ export const COLUMNS: Column[] = [
   metricColumn('deltaETF', 'geom/deltaETF', 'ΔETF', 'distance to a simplex ETF'),
   metricColumn('nc1', 'geom/nc1', 'NC1', 'within-class variability collapse'),
   metricColumn('ncc', 'acc/nccTrain', 'NCC acc', 'nearest-class-centre accuracy, train'),
+  metricColumn('ceTest', 'acc/ceTest', 'CE acc', "CE runs: balanced test accuracy of the run's linear classifier"),
   metricColumn('loss', 'train/loss', 'Loss', 'training loss'),
   { id: 'backend', label: 'Backend', width: 64, value: (r) => r.backend ?? '', text: (r) => r.backend ?? '–' },
   {

@@ -28,9 +28,21 @@ export interface DeepForm {
   loss: 'scl' | 'ce';
   views: 1 | 2;
   augment: boolean;
-  optimizer: { name: 'sgd' | 'adam'; lr: number | null; momentum: number | null; weightDecay: number | null };
+  optimizer: {
+    name: 'sgd' | 'adam';
+    lr: number | null;
+    momentum: number | null;
+    nesterov: boolean;
+    weightDecay: number | null;
+    beta1: number | null;
+    beta2: number | null;
+    eps: number | null;
+  };
   schedule: { name: 'none' | 'multistep' | 'cosine'; milestones: string; gamma: number | null; minLr: number | null };
 }
+
+export const LOSS_FORMS = ['paper', 'supcon-mean', 'supcon-mean-positive-anchors'] as const;
+export type LossFormName = (typeof LOSS_FORMS)[number];
 
 export interface EmbeddingsForm {
   file: string;
@@ -53,10 +65,10 @@ export interface RunForm {
   };
   relu: boolean;
   temperature: number | null;
-  lossForm: 'paper' | 'supcon-mean';
+  lossForm: LossFormName;
   /** batchesText: the explicit batches as JSON text, e.g. [[0, 1, 2, 3], [2, 3, 4, 5]]. */
   batching: { strategy: Strategy; batchSize: number | null; batchesText: string; binding: boolean; stepPer: 'epoch' | 'batch'; dropLast: boolean };
-  optimizer: { name: 'gd' | 'momentum' | 'adam'; lr: number | null; momentum: number | null };
+  optimizer: { name: 'gd' | 'momentum' | 'adam'; lr: number | null; momentum: number | null; beta1: number | null; beta2: number | null; eps: number | null };
   deep: DeepForm;
   embeddings: EmbeddingsForm;
   epochs: number | null;
@@ -76,7 +88,7 @@ export const EXAMPLE_CONFIG = {
   temperature: 1,
   lossForm: 'paper',
   batching: { strategy: 'fixed', batchSize: 4, binding: true, stepPer: 'epoch', dropLast: true },
-  optimizer: { name: 'gd', lr: 0.05, momentum: 0.9 },
+  optimizer: { name: 'gd', lr: 0.05 },
   epochs: 1500,
   seed: 0,
   evalEvery: 50,
@@ -97,7 +109,7 @@ const DEEP_DEFAULT = {
   loss: 'scl',
   views: 2,
   augment: false,
-  optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0.0005 },
+  optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false, weightDecay: 0.0005 },
   schedule: { name: 'none' },
   epochs: 30,
   evalEvery: 5,
@@ -147,7 +159,11 @@ function deepFrom(c: Obj): DeepForm {
       name: opt.name === 'adam' ? 'adam' : 'sgd',
       lr: n(c.kind === 'deep' ? opt.lr : undefined, 0.1),
       momentum: n(c.kind === 'deep' ? opt.momentum : undefined, 0.9),
+      nesterov: opt.nesterov === true,
       weightDecay: n(opt.weightDecay, 5e-4),
+      beta1: n(c.kind === 'deep' ? opt.beta1 : undefined, 0.9),
+      beta2: n(c.kind === 'deep' ? opt.beta2 : undefined, 0.999),
+      eps: n(c.kind === 'deep' ? opt.eps : undefined, 1e-8),
     },
     schedule: {
       name: pick(sch.name, ['none', 'multistep', 'cosine'] as const, 'none'),
@@ -180,7 +196,7 @@ export function fromConfig(config: unknown, name?: string): RunForm {
     },
     relu: c.relu !== false,
     temperature: n(c.temperature, 1),
-    lossForm: c.lossForm === 'supcon-mean' ? 'supcon-mean' : 'paper',
+    lossForm: pick(c.lossForm, LOSS_FORMS, 'paper'),
     batching: {
       strategy: pick(b.strategy, ['reshuffle', 'fixed', 'full', 'class-balanced', 'explicit'] as const, 'full'),
       batchSize: n(b.batchSize, 4),
@@ -193,6 +209,9 @@ export function fromConfig(config: unknown, name?: string): RunForm {
       name: kind === 'ufm' ? pick(opt.name, ['gd', 'momentum', 'adam'] as const, 'gd') : 'gd',
       lr: n(kind === 'ufm' ? opt.lr : undefined, 0.05),
       momentum: n(kind === 'ufm' ? opt.momentum : undefined, 0.9),
+      beta1: n(kind === 'ufm' ? opt.beta1 : undefined, 0.9),
+      beta2: n(kind === 'ufm' ? opt.beta2 : undefined, 0.999),
+      eps: n(kind === 'ufm' ? opt.eps : undefined, 1e-8),
     },
     deep: deepFrom(c),
     embeddings: { file: s(c.file), labels: s(c.labels), labelColumn: s(c.labelColumn) },
@@ -253,7 +272,8 @@ function deepConfig(d: DeepForm): Obj {
   if (d.model.name === 'mlp') model.hidden = parseCounts(d.model.hidden);
   if (d.model.name === 'resnet18') model.width = nz(d.model.width);
   const optimizer: Obj = { name: d.optimizer.name, lr: nz(d.optimizer.lr), weightDecay: nz(d.optimizer.weightDecay) };
-  if (d.optimizer.name === 'sgd') optimizer.momentum = nz(d.optimizer.momentum);
+  if (d.optimizer.name === 'sgd') Object.assign(optimizer, { momentum: nz(d.optimizer.momentum), nesterov: d.optimizer.nesterov });
+  else Object.assign(optimizer, { beta1: nz(d.optimizer.beta1), beta2: nz(d.optimizer.beta2), eps: nz(d.optimizer.eps) });
   const schedule: Obj = { name: d.schedule.name };
   if (d.schedule.name === 'multistep') {
     schedule.milestones = parseCounts(d.schedule.milestones);
@@ -309,6 +329,7 @@ export function toConfig(f: RunForm, seed = 0): Record<string, unknown> {
   else {
     const optimizer: Obj = { name: f.optimizer.name, lr: nz(f.optimizer.lr) };
     if (f.optimizer.name === 'momentum') optimizer.momentum = nz(f.optimizer.momentum);
+    if (f.optimizer.name === 'adam') Object.assign(optimizer, { beta1: nz(f.optimizer.beta1), beta2: nz(f.optimizer.beta2), eps: nz(f.optimizer.eps) });
     config.optimizer = optimizer;
   }
   if (f.name.trim()) config.name = f.name.trim();

@@ -52,7 +52,7 @@ describe('deep run: cancel, resume, finish', () => {
     const result = run.result as RunResult;
     expect(result.history.map((h) => h.epoch)).toEqual([0, 2, 4, 6, 8, 10, 12]);
     expect(result.final!.nccAccTest).toBeGreaterThan(0);
-    const losses = store.getSeries(id, 'train/epochLoss', { buckets: 10_000 });
+    const losses = store.getSeries(id, 'train/epochLossMean', { buckets: 10_000 });
     expect(losses.points.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     // the multistep schedule continued where it was: lr 0.05 for the first 9 epochs, 0.005 after
     const lr = store.getSeries(id, 'train/lr', { buckets: 10_000 }).points.map((p) => p.value);

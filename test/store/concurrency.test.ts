@@ -8,16 +8,21 @@ import { open, newRun, tmpDbPath, tmpDir } from './helpers';
 const ROOT = path.resolve(__dirname, '../..');
 const ROWS_PER_WRITER = 2000;
 
-/** Child processes run plain Node: transpile the store to CommonJS in a temp folder for them. */
+/**
+ * Child processes run plain Node: transpile the store to CommonJS in a temp folder for them, with the
+ * contract's config schemas it reads stored configs through (and the science modules those import).
+ */
 function buildStoreForChildren(): string {
   const out = tmpDir();
-  const srcDir = path.join(ROOT, 'src-main', 'store');
-  fs.mkdirSync(path.join(out, 'store'));
-  for (const name of fs.readdirSync(srcDir).filter((f) => f.endsWith('.ts'))) {
-    const js = ts.transpileModule(fs.readFileSync(path.join(srcDir, name), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    }).outputText;
-    fs.writeFileSync(path.join(out, 'store', name.replace(/\.ts$/, '.js')), js);
+  for (const dir of ['store', 'api/schema', 'science']) {
+    const srcDir = path.join(ROOT, 'src-main', dir);
+    fs.mkdirSync(path.join(out, dir), { recursive: true });
+    for (const name of fs.readdirSync(srcDir).filter((f) => f.endsWith('.ts'))) {
+      const js = ts.transpileModule(fs.readFileSync(path.join(srcDir, name), 'utf8'), {
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      }).outputText;
+      fs.writeFileSync(path.join(out, dir, name.replace(/\.ts$/, '.js')), js);
+    }
   }
   fs.writeFileSync(path.join(out, 'writer-child.js'), WRITER_CHILD);
   return out;

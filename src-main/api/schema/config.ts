@@ -6,6 +6,11 @@
  */
 import { z } from 'zod';
 import { classCounts } from '../../science/imbalance';
+import { CONFIG_SCHEMA_VERSION, storedConfigVersion, upgradeRawConfig } from './migrate';
+import { deepOptimizerSchema, ufmOptimizerSchema } from './optimizer';
+
+export { CONFIG_SCHEMA_VERSION } from './migrate';
+export * from './optimizer';
 
 const positiveInt = (what: string) =>
   z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be > 0`);
@@ -71,17 +76,24 @@ export const batchingSchema = z.strictObject({
 });
 export type Batching = z.infer<typeof batchingSchema>;
 
-export const lossFormSchema = z.enum(['paper', 'supcon-mean'], {
-  error: 'lossForm must be "paper" (sum over anchors) or "supcon-mean" (HobbitLong mean form, x tau/0.07)',
+/**
+ * paper: sum over anchors (spec section 1); supcon-mean: SupContrast's SupConLoss, mean over ALL anchors of the
+ * batch x tau/0.07; supcon-mean-positive-anchors: mean over the anchors with a positive x tau/0.07 (what
+ * "supcon-mean" meant before config schema version 2; kept so those runs stay runnable).
+ */
+export const lossFormSchema = z.enum(['paper', 'supcon-mean', 'supcon-mean-positive-anchors'], {
+  error:
+    'lossForm must be "paper" (sum over anchors), "supcon-mean" (SupContrast: mean over all anchors, x tau/0.07) ' +
+    'or "supcon-mean-positive-anchors" (mean over anchors with a positive, x tau/0.07)',
 });
 
-export const ufmOptimizerSchema = z.strictObject({
-  name: z.enum(['gd', 'momentum', 'adam'], { error: 'optimizer.name must be gd, momentum or adam' }),
-  lr: z.number().positive('lr must be > 0'),
-  momentum: z.number().min(0).lt(1, 'momentum must be in [0, 1)').default(0.9),
-});
+/** The config schema version this release writes; older stored configs are migrated on read. */
+const schemaVersionField = z
+  .literal(CONFIG_SCHEMA_VERSION, { error: `schemaVersion must be ${CONFIG_SCHEMA_VERSION} (older versions are migrated)` })
+  .default(CONFIG_SCHEMA_VERSION);
 
 const commonRunFields = {
+  schemaVersion: schemaVersionField,
   name: z.string().max(200).optional(),
   classes: positiveInt('classes').min(2, 'classes must be >= 2'),
   dim: positiveInt('dim'),
@@ -138,13 +150,6 @@ export const modelSchema = z.discriminatedUnion(
   { error: 'model.name must be one of mlp, cnn, resnet18' },
 );
 
-export const deepOptimizerSchema = z.strictObject({
-  name: z.enum(['sgd', 'adam'], { error: 'optimizer.name must be sgd or adam' }),
-  lr: z.number().positive('lr must be > 0'),
-  momentum: z.number().min(0).lt(1, 'momentum must be in [0, 1)').default(0.9),
-  weightDecay: z.number().min(0, 'weightDecay must be >= 0').default(0),
-});
-
 export const scheduleSchema = z.discriminatedUnion(
   'name',
   [
@@ -162,7 +167,7 @@ export const deepConfigSchema = z.strictObject({
   model: modelSchema,
   /** "scl" (supervised contrastive) or "ce" (cross-entropy with a linear classifier on the same head). */
   loss: z.enum(['scl', 'ce'], { error: 'loss must be "scl" or "ce"' }).default('scl'),
-  /** Deep runs default to the SupCon mean form (the authors' code), which keeps SGD learning rates meaningful. */
+  /** Deep runs default to SupContrast's mean form (the authors' code), which keeps SGD learning rates meaningful. */
   lossForm: lossFormSchema.default('supcon-mean'),
   /** 2: the batch plus an augmented copy (SCL's two views); 1: the batch alone. */
   views: z.union([z.literal(1), z.literal(2)], { error: 'views must be 1 or 2' }).default(2),
@@ -175,6 +180,7 @@ export type DeepConfig = z.infer<typeof deepConfigSchema>;
 
 export const embeddingsConfigSchema = z.strictObject({
   kind: z.literal('embeddings'),
+  schemaVersion: schemaVersionField,
   name: z.string().max(200).optional(),
   /** Features: a (n, d) .npy of float32/float64, or a CSV. */
   file: z.string().min(1, 'file is required'),
@@ -311,8 +317,36 @@ function zodIssues(e: z.ZodError): ConfigIssue[] {
   });
 }
 
-/** Validate a parsed JSON value as a run config; throws ConfigError naming every wrong field. */
+/**
+ * Validate a parsed JSON value as a run config; throws ConfigError naming every wrong field. A config without
+ * `schemaVersion` is taken as the current version (a file written for this release); one with an older
+ * version is migrated first.
+ */
 export function parseRunConfig(raw: unknown, source?: string): RunConfig {
+  const hasVersion = typeof raw === 'object' && raw !== null && 'schemaVersion' in raw;
+  if (hasVersion) raw = upgradeOrThrow(raw, storedConfigVersion(raw), source);
+  return validate(raw, source);
+}
+
+function upgradeOrThrow(raw: unknown, from: number, source?: string): unknown {
+  try {
+    return upgradeRawConfig(raw, from);
+  } catch (e) {
+    throw new ConfigError([{ field: 'schemaVersion', message: (e as Error).message.replace(/^schemaVersion: /, '') }], source);
+  }
+}
+
+/**
+ * THE reader of stored configs (store rows, export bundles, resume): a config without `schemaVersion` was
+ * written before versions existed (version 1). Returns the config in the current schema and the version it
+ * was stored with; throws ConfigError when it cannot be read even after migration.
+ */
+export function migrateConfig(raw: unknown, source?: string): { config: RunConfig; fromVersion: number } {
+  const fromVersion = storedConfigVersion(raw);
+  return { config: validate(upgradeOrThrow(raw, fromVersion, source), source), fromVersion };
+}
+
+function validate(raw: unknown, source?: string): RunConfig {
   const r = runConfigSchema.safeParse(raw);
   if (!r.success) throw new ConfigError(zodIssues(r.error), source);
   const issues = crossFieldIssues(r.data);

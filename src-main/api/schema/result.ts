@@ -20,6 +20,9 @@ export const evalRecordSchema = z.object({
   normRatio: num,
   nccAccTrain: num,
   nccAccTest: nullableNum.optional(),
+  /** CE runs: balanced accuracy of the run's linear classifier (argmax z W + b) on train and test. */
+  ceAccTrain: num.optional(),
+  ceAccTest: nullableNum.optional(),
 });
 export type EvalRecordOut = z.infer<typeof evalRecordSchema>;
 
