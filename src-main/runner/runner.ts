@@ -151,7 +151,6 @@ export class Runner extends EventEmitter {
     return true;
   }
 
-  /** Resolves when nothing is queued or running. */
   /** Resolves when nothing is queued or running and every run's end is recorded (or given up on, see checkLock). */
   onIdle(): Promise<void> {
     if (this.queue.length === 0 && this.active.size === 0 && this.deferred.pending === 0) return Promise.resolve();
