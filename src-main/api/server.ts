@@ -15,7 +15,8 @@ import { planReproduction, presetReports, reportForSweep, startReproduction } fr
 import { priorHistory } from '../runner/history';
 import type { Runner } from '../runner/runner';
 import { classCounts } from '../science/imbalance';
-import { analyseConfigBatching } from '../services/analysis';
+import { analyseConfigBatchingBounded } from '../services/analysis';
+import { budgetCheck } from '../services/preflight';
 import type { RunService } from '../services/runs';
 import { APP_VERSION } from '../services/version';
 import type { ListRunsQuery, MetricSummary, RunRecord, Store } from '../store';
@@ -132,9 +133,15 @@ export function createApi(ctx: ApiContext): Api {
         if (!(e instanceof ConfigError)) throw e;
         return { ok: false, issues: e.issues.map((i) => ({ field: i.field, message: i.message })), counts: partialCounts(config), analysis: null };
       }
+      // what the machine cannot afford is refused here too, before any analysis allocates it
+      const over = budgetCheck(parsed);
+      const counts = parsed.kind === 'embeddings' ? null : classCounts(parsed.imbalance, parsed.classes);
+      if (over.length) return { ok: false, issues: over, counts: null, analysis: null };
       // an embeddings run imports features: no class counts of ours, no batching to analyse
       if (parsed.kind === 'embeddings') return { ok: true, issues: [], counts: null, analysis: null };
-      const a = analyseConfigBatching(parsed, epochs);
+      // bounded (~100 ms): a big config gets fewer union epochs, or no analysis (scl-lab analyze-batching has it)
+      const a = analyseConfigBatchingBounded(parsed, epochs);
+      if (a === null) return { ok: true, issues: [], counts, analysis: null };
       return { ok: true, issues: [], counts: a.counts, analysis: { oneEpoch: a.oneEpoch, union: a.union, binding: a.binding } };
     },
 

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../api/schema/config';
 import { analyseConfigBatching } from '../services/analysis';
+import { budgetCheck } from '../services/preflight';
 import { APP_VERSION } from '../services/version';
 import { StoreError } from '../store';
 import { out, parsePositiveInt, readConfig, registerStoreCommands, UsageError } from './commands';
@@ -44,6 +45,8 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
     .option('--json', 'print one JSON object')
     .action((opts: { config: string; epochs: number; json?: boolean }) => {
       const config = readConfig(opts.config);
+      const over = budgetCheck(config);
+      if (over.length) throw new ConfigError(over, opts.config);
       const a = analyseConfigBatching(config, opts.epochs);
       out(opts.json ? JSON.stringify(a) : formatAnalysis(a));
     });

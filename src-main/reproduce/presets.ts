@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../api/schema/config';
+import { assertDottedPaths, deepMerge, getPath, setPath } from '../api/schema/dotted-path';
 import { expandSweep, type SweepCell } from '../api/schema/sweep';
 import { APP_ROOT } from '../services/version';
 
@@ -67,36 +68,6 @@ export function loadPresets(dir = PRESET_DIR): Preset[] {
     });
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Objects merge key by key; anything else replaces. */
-export function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = isObject(v) && isObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
-  return out;
-}
-
-export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let o = obj;
-  for (const p of parts.slice(0, -1)) {
-    if (!isObject(o[p])) o[p] = {};
-    o = o[p] as Record<string, unknown>;
-  }
-  o[parts.at(-1)!] = value;
-}
-
-export function getPath(obj: unknown, path: string): unknown {
-  let o: unknown = obj;
-  for (const p of path.split('.')) {
-    if (!isObject(o)) return undefined;
-    o = o[p];
-  }
-  return o;
-}
-
 /** `key=value` with a JSON value (a bare word is a string): `batching.batchSize=8`, `relu=false`. */
 export function parseSet(s: string): [string, unknown] {
   const i = s.indexOf('=');
@@ -112,11 +83,14 @@ export function parseSet(s: string): [string, unknown] {
 
 /** The validated runs of a preset. */
 export function expandPreset(p: Preset, opts: { quick?: boolean; set?: [string, unknown][] } = {}): SweepCell[] {
+  assertDottedPaths((opts.set ?? []).map(([k]) => [k, `set.${k}`]), `preset ${p.name}`);
   let base = p.sweep.base;
   if (opts.quick && p.quick) base = deepMerge(base, p.quick.base);
   base = structuredClone(base);
   for (const [k, v] of opts.set ?? []) setPath(base, k, v);
   const grid = { ...p.sweep.grid };
-  for (const [k] of opts.set ?? []) delete grid[k]; // an explicit override wins over the grid
+  for (const [k] of opts.set ?? []) if (Object.hasOwn(grid, k)) delete grid[k]; // an explicit override wins over the grid
   return expandSweep({ name: p.name, base, grid, seeds: p.sweep.seeds }, `preset ${p.name}`).cells;
 }
+
+export { deepMerge, getPath, setPath };

@@ -7,6 +7,7 @@ import type { RunService } from '../services/runs';
 import type { Store } from '../store';
 import { evaluateCheck, type PresetRun } from './claims';
 import { expandPreset, loadPresets, type Preset } from './presets';
+import { assertDottedPaths } from '../api/schema/dotted-path';
 import type { PresetReport } from './report';
 
 export interface ReproduceOptions {
@@ -23,6 +24,7 @@ export interface PlanItem {
 }
 
 export function planReproduction(opts: ReproduceOptions, available: Preset[] = loadPresets()): PlanItem[] {
+  assertDottedPaths((opts.set ?? []).map(([k]) => [k, `set.${k}`]), 'reproduction overrides');
   let chosen = available;
   if (!opts.all) {
     if (!opts.presets?.length) throw new Error(`name presets with --preset, or use --all; presets: ${available.map((p) => p.name).join(', ')}`);

@@ -10,7 +10,8 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EvalRecordOut, RunResult, RunStatus } from '../api/schema/result';
-import type { MetricWriter, Store } from '../store';
+import { isBusyError, type MetricWriter, type Store } from '../store';
+import { DeferredWrites } from './deferred-writes';
 import { workerMessageSchema, type StartMessage } from './protocol';
 import { priorHistory } from './history';
 
@@ -22,6 +23,20 @@ export interface RunnerOptions {
   cancelGraceMs?: number;
   heartbeatMs?: number;
   workerPath?: string;
+  /**
+   * How long run-time writes may wait for a database locked by another process before the runs waiting on it
+   * fail (default: env SCL_LAB_LOCK_LIMIT_S seconds, else 600 s). Meanwhile metrics stay in memory.
+   */
+  lockLimitMs?: number;
+  /** Memory for metrics waiting for a locked database, past which the run that adds more fails (default 256 MB). */
+  maxBufferedBytes?: number;
+}
+
+/** The lock limit: option, else env SCL_LAB_LOCK_LIMIT_S, else 10 minutes. */
+export function lockLimitMs(opt?: number): number {
+  if (opt !== undefined) return opt;
+  const env = Number(process.env.SCL_LAB_LOCK_LIMIT_S);
+  return Number.isFinite(env) && env > 0 ? env * 1000 : 600_000;
 }
 
 export interface ProgressEvent {
@@ -45,6 +60,8 @@ interface Active {
   cancelRequested: boolean;
   killTimer?: NodeJS.Timeout;
   settled: boolean;
+  /** A checkpoint waiting for a locked database (only the newest one is kept). */
+  pendingCheckpoint?: { epoch: number; data: Uint8Array; meta: unknown };
 }
 
 function defaultWorkerPath(): string {
@@ -62,23 +79,33 @@ export class Runner extends EventEmitter {
   private heartbeat: NodeJS.Timeout;
   private idleWaiters: (() => void)[] = [];
   private closed = false;
+  private deferred: DeferredWrites;
+  private readonly lockLimit: number;
+  private awaitingWrites = false;
 
   constructor(private readonly store: Store, private readonly opts: RunnerOptions = {}) {
     super();
     this.concurrency = Math.max(1, opts.concurrency ?? availableParallelism());
+    this.lockLimit = lockLimitMs(opts.lockLimitMs);
     this.writer = store.metricWriter({
       intervalMs: 150,
+      busyTimeoutMs: 25,
       onFlush: (updates) => this.emit('flush', updates),
       onError: (err) => this.emit('error-log', err.message),
+    });
+    this.deferred = new DeferredWrites(store, {
+      onError: (what, err) => this.emit('error-log', `${what}: ${err.message}`),
+      onWaiting: () => this.checkLock(),
     });
     // Every second: cancel requests from other processes (`scl-lab cancel`); every heartbeatMs: heartbeats.
     let lastBeat = Date.now();
     this.heartbeat = setInterval(() => {
       const beat = Date.now() - lastBeat >= (opts.heartbeatMs ?? 5000);
       if (beat) lastBeat = Date.now();
+      this.checkLock();
       for (const a of this.active.values()) {
         try {
-          if (beat) this.store.heartbeat(a.runId);
+          if (beat) this.deferred.tryNow(`heartbeat of run ${a.runId}`, () => this.store.heartbeat(a.runId));
           if (!a.cancelRequested && this.store.cancelRequested(a.runId)) this.cancel(a.runId);
         } catch (e) {
           this.emit('error-log', `heartbeat of run ${a.runId}: ${(e as Error).message}`);
@@ -106,7 +133,7 @@ export class Runner extends EventEmitter {
     const qi = this.queue.indexOf(runId);
     if (qi >= 0) {
       this.queue.splice(qi, 1);
-      this.store.finishRun(runId, 'cancelled', { detail: 'cancelled before it started' });
+      this.deferred.write(runId, `cancel of run ${runId}`, () => this.store.finishRun(runId, 'cancelled', { detail: 'cancelled before it started' }));
       this.emit('status', { runId, status: 'cancelled' });
       this.checkIdle();
       return true;
@@ -124,13 +151,44 @@ export class Runner extends EventEmitter {
     return true;
   }
 
-  /** Resolves when nothing is queued or running. */
+  /** Resolves when nothing is queued or running and every run's end is recorded (or given up on, see checkLock). */
   onIdle(): Promise<void> {
-    if (this.queue.length === 0 && this.active.size === 0) return Promise.resolve();
+    if (this.queue.length === 0 && this.active.size === 0 && this.deferred.pending === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
+  /**
+   * Runs whose writes have waited for another process's lock longer than the limit fail (the worker stops, the
+   * status is recorded once the lock is gone); with no run left, writes still waiting after twice the limit are
+   * given up (the runs then show as interrupted at the next start, like after a crash).
+   */
+  private checkLock(): void {
+    const now = Date.now();
+    const writerSince = this.writer.waitingForLockSince;
+    for (const a of [...this.active.values()]) {
+      const since = Math.min(this.deferred.waitingSince(a.runId) ?? Infinity, writerSince ?? Infinity);
+      if (a.settled || !Number.isFinite(since) || now - since <= this.lockLimit) continue;
+      void a.worker.terminate();
+      this.settle(a, 'failed', { error: lockMessage(this.store.file, now - since, this.lockLimit) });
+    }
+    const oldest = this.deferred.oldestSince();
+    if (this.active.size === 0 && oldest !== null && now - oldest > 2 * this.lockLimit) {
+      this.emit('error-log', `gave up recording ${this.deferred.pending} write(s): ${lockMessage(this.store.file, now - oldest, this.lockLimit)}`);
+      this.deferred.discard();
+    }
+  }
+
   private checkIdle(): void {
+    if (this.queue.length === 0 && this.active.size === 0 && this.deferred.pending > 0) {
+      if (!this.awaitingWrites) {
+        this.awaitingWrites = true;
+        void this.deferred.drained().then(() => {
+          this.awaitingWrites = false;
+          this.checkIdle();
+        });
+      }
+      return;
+    }
     if (this.queue.length === 0 && this.active.size === 0) {
       const w = this.idleWaiters;
       this.idleWaiters = [];
@@ -144,8 +202,9 @@ export class Runner extends EventEmitter {
       try {
         this.start(runId);
       } catch (e) {
-        this.store.finishRun(runId, 'failed', { error: (e as Error).message });
-        this.emit('status', { runId, status: 'failed', error: (e as Error).message });
+        const error = (e as Error).message;
+        this.deferred.write(runId, `the end of run ${runId}`, () => this.store.finishRun(runId, 'failed', { error }));
+        this.emit('status', { runId, status: 'failed', error });
       }
     }
     this.checkIdle();
@@ -162,7 +221,7 @@ export class Runner extends EventEmitter {
     const worker = new Worker(this.opts.workerPath ?? defaultWorkerPath());
     const a: Active = { runId, worker, flag, startedAt: Date.now(), startEpoch: restoreEpoch, cancelRequested: false, settled: false };
     this.active.set(runId, a);
-    this.store.markStarted(runId, { backend: 'starting', ownerPid: process.pid, env: environment() });
+    this.deferred.write(runId, `the start of run ${runId}`, () => this.store.markStarted(runId, { backend: 'starting', ownerPid: process.pid, env: environment() }));
     this.emit('status', { runId, status: 'running' });
     worker.on('message', (raw) => this.onMessage(a, raw));
     worker.on('error', (err) => this.settle(a, 'failed', { error: `the training worker crashed: ${err.message}` }));
@@ -194,7 +253,9 @@ export class Runner extends EventEmitter {
     const runId = a.runId;
     switch (m.type) {
       case 'backend':
-        this.store.markStarted(runId, { backend: m.name, ownerPid: process.pid, env: { ...environment(), backendSkipped: m.skipped } });
+        this.deferred.write(runId, `the backend of run ${runId}`, () =>
+          this.store.markStarted(runId, { backend: m.name, ownerPid: process.pid, env: { ...environment(), backendSkipped: m.skipped } }),
+        );
         this.emit('status', { runId, status: 'running', backend: m.name });
         break;
       case 'progress': {
@@ -207,16 +268,33 @@ export class Runner extends EventEmitter {
       }
       case 'metrics':
         this.writer.writeMany(m.rows.map((r) => ({ runId, key: r.key, step: r.step, value: r.value })));
+        this.checkBuffer(a);
         break;
       case 'snapshot':
         this.writer.snapshot({ runId, key: `snap/${m.key}`, step: m.step, rows: m.rows, cols: m.cols, data: m.data });
+        this.checkBuffer(a);
         break;
       case 'eval':
         this.emit('eval', { runId, record: m.record });
         break;
       case 'checkpoint': {
-        this.writer.flush(); // metrics first: a checkpoint is never ahead of its series
-        this.store.saveCheckpoint(runId, m.epoch, m.data, m.meta);
+        // while the database is locked only the newest checkpoint waits (memory stays bounded)
+        const waiting = a.pendingCheckpoint !== undefined;
+        a.pendingCheckpoint = { epoch: m.epoch, data: m.data, meta: m.meta };
+        if (!waiting) {
+          this.deferred.write(runId, `checkpoint of run ${runId}`, () => {
+            const c = a.pendingCheckpoint;
+            if (!c) return;
+            try {
+              this.writer.flush(); // metrics first: a checkpoint is never ahead of its series
+              this.store.saveCheckpoint(runId, c.epoch, c.data, c.meta);
+              a.pendingCheckpoint = undefined;
+            } catch (e) {
+              if (!isBusyError(e)) a.pendingCheckpoint = undefined; // dropped (and reported); the next one is written
+              throw e;
+            }
+          });
+        }
         break;
       }
       case 'log':
@@ -236,13 +314,11 @@ export class Runner extends EventEmitter {
     a.settled = true;
     if (a.killTimer) clearTimeout(a.killTimer);
     this.active.delete(a.runId);
-    try {
+    this.deferred.write(a.runId, `could not record the end of run ${a.runId}`, () => {
       this.writer.flush();
       this.store.finishRun(a.runId, status, { error: info.error ?? null, detail: info.detail ?? null, result: info.result });
-      this.store.walCheckpoint('PASSIVE');
-    } catch (e) {
-      this.emit('error-log', `could not record the end of run ${a.runId}: ${(e as Error).message}`);
-    }
+    });
+    this.deferred.tryNow('WAL checkpoint', () => this.store.walCheckpoint('PASSIVE'));
     this.emit('status', { runId: a.runId, status, error: info.error, result: info.result });
     void a.worker.terminate();
     this.pump();
@@ -255,8 +331,29 @@ export class Runner extends EventEmitter {
     await this.onIdle();
     this.closed = true;
     clearInterval(this.heartbeat);
-    this.writer.close();
+    this.deferred.close();
+    try {
+      this.writer.close();
+    } catch (e) {
+      this.emit('error-log', (e as Error).message);
+    }
   }
+
+  /** Metrics waiting for a locked database past the memory bound fail the run that adds more. */
+  private checkBuffer(a: Active): void {
+    const max = this.opts.maxBufferedBytes ?? 256 * 2 ** 20;
+    const bytes = this.writer.pendingBytes;
+    if (bytes <= max || a.settled) return;
+    const since = this.writer.waitingForLockSince ?? Date.now();
+    void a.worker.terminate();
+    this.settle(a, 'failed', {
+      error: `${lockMessage(this.store.file, Date.now() - since, this.lockLimit)}; ${(bytes / 2 ** 20).toFixed(0)} MB of metrics wait in memory (at most ${(max / 2 ** 20).toFixed(0)} MB)`,
+    });
+  }
+}
+
+function lockMessage(file: string, waitedMs: number, limitMs: number): string {
+  return `the database ${file} is locked by another process (waited ${(waitedMs / 1000).toFixed(1)} s; the limit is ${(limitMs / 1000).toFixed(0)} s, SCL_LAB_LOCK_LIMIT_S)`;
 }
 
 function environment() {

@@ -28,3 +28,18 @@ export function analyseConfigBatching(config: RunConfig, epochs: number): Batchi
   for (let e = 0; e < epochs; e++) union.addEpoch(batcher.epoch(e));
   return { oneEpoch: first, union: union.report(), binding: batcher.bindingIndices, counts };
 }
+
+/**
+ * Example-visits the interactive analysis (runs.validate, as the New run form types) may spend: about 100 ms
+ * on one core. Larger configs get fewer union epochs (the report says how many), or none.
+ */
+export const INTERACTIVE_ANALYSIS_VISITS = 150_000;
+
+/** The analysis within a bound of work, or null when even one epoch is over it. */
+export function analyseConfigBatchingBounded(config: RunConfig, epochs: number, maxVisits = INTERACTIVE_ANALYSIS_VISITS): BatchingAnalysis | null {
+  if (config.kind === 'embeddings') return null;
+  const counts = classCounts(config.imbalance, config.classes);
+  const n = counts.reduce((a, b) => a + b, 0) + (config.batching.binding ? config.classes : 0);
+  if (n * 2 > maxVisits || config.classes * config.classes > maxVisits * 8) return null;
+  return analyseConfigBatching(config, Math.max(1, Math.min(epochs, Math.floor(maxVisits / n) - 1)));
+}

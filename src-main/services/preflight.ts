@@ -5,9 +5,30 @@
  * reads it, before any training step: the run then fails with the reader's message and no metrics.)
  */
 import { existsSync, statSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { ConfigError, type ConfigIssue, type RunConfig } from '../api/schema/config';
 import { DataError, findDataset } from '../data';
 import { MIN_IMAGE_SIDE } from '../science/models';
+import { budgetFrom, budgetIssues, estimateRun, type Budget } from './budget';
+
+/** This machine's budget: SCL_LAB_MEMORY_BUDGET / SCL_LAB_WORK_BUDGET, else half its memory and 1e10 example-epochs. */
+export function machineBudget(): Budget {
+  return budgetFrom(process.env, totalmem());
+}
+
+function sizeOf(file: string | undefined): number | undefined {
+  try {
+    return file ? statSync(file).size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The budget issues of a valid config on this machine (empty when it fits). */
+export function budgetCheck(config: RunConfig, budget: Budget = machineBudget()): ConfigIssue[] {
+  const files = config.kind === 'embeddings' ? { file: sizeOf(config.file), labels: sizeOf(config.labels) } : {};
+  return budgetIssues(estimateRun(config, files), budget);
+}
 
 const IMAGE_SHAPE: Record<string, [number, number, number]> = {
   mnist: [28, 28, 1],
@@ -23,7 +44,7 @@ function fileIssue(field: string, file: string): ConfigIssue | null {
 }
 
 export function preflight(config: RunConfig): void {
-  const issues: ConfigIssue[] = [];
+  const issues: ConfigIssue[] = budgetCheck(config);
   if (config.kind === 'embeddings') {
     const a = fileIssue('file', config.file);
     if (a) issues.push(a);

@@ -29,3 +29,12 @@ export function wrapError(err: unknown, context: string): StoreError {
   const msg = err instanceof Error ? err.message : String(err);
   return new StoreError('IO', `${context}: ${msg}`, { cause: err });
 }
+
+/** SQLITE_BUSY / SQLITE_LOCKED (another connection holds the lock past busy_timeout), also when wrapped. */
+export function isBusyError(err: unknown): boolean {
+  for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) return true;
+  }
+  return false;
+}

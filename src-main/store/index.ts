@@ -12,7 +12,7 @@
  */
 export { openStore, Store, type OpenStoreOptions } from './store';
 export { defaultDbPath, APP_DIR_NAME, DB_FILE_NAME } from './paths';
-export { StoreError, type StoreErrorCode } from './errors';
+export { StoreError, isBusyError, type StoreErrorCode } from './errors';
 export { MetricWriter, type MetricWriterOptions, type FlushUpdate } from './writer';
 export { canonicalJson, configHash, HASH_EXCLUDED_KEYS } from './canonical';
 export { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations';

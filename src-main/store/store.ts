@@ -69,6 +69,23 @@ export class Store {
     return this.ctx.readonly;
   }
 
+  /**
+   * Runs `fn` with this connection waiting at most `ms` for another connection's lock (instead of the usual
+   * busy_timeout), so that a caller on the event loop can back off and retry instead of blocking for seconds.
+   * A lock held longer throws a StoreError for which isBusyError() is true.
+   */
+  withBusyTimeout<T>(ms: number, fn: () => T): T {
+    this.ctx.assertOpen();
+    const db = this.ctx.db;
+    const before = db.pragma('busy_timeout', { simple: true }) as number;
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
+    try {
+      return fn();
+    } finally {
+      db.pragma(`busy_timeout = ${before}`);
+    }
+  }
+
   // ---- runs ----
   createRun(input: CreateRunInput): number {
     return runs.createRun(this.ctx, input);

@@ -1,7 +1,7 @@
 import { applyBatch, ScalarColumns, type PendingSnapshot } from './batch';
 import { encodeF64 } from './blob';
 import type { StoreContext } from './context';
-import { StoreError, wrapError } from './errors';
+import { isBusyError, StoreError, wrapError } from './errors';
 import type { MetricInput, SnapshotInput } from './types';
 
 export interface MetricWriterOptions {
@@ -11,6 +11,12 @@ export interface MetricWriterOptions {
   readonly maxRows?: number;
   /** Failures of timer-driven flushes. Without it they are rethrown by the next write / flush / close. */
   readonly onError?: (err: StoreError) => void;
+  /**
+   * Longest wait for another connection's lock per flush attempt (default: the connection's busy_timeout, 5 s).
+   * A short one keeps the event loop free: a locked database then costs a retry, with backoff up to 2 s,
+   * while the rows stay buffered.
+   */
+  readonly busyTimeoutMs?: number;
   /** Called after each commit, e.g. to tell the UI which runs / keys have new points. */
   readonly onFlush?: (updates: readonly FlushUpdate[]) => void;
 }
@@ -21,10 +27,7 @@ export interface FlushUpdate {
   readonly keys: readonly string[];
 }
 
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-}
+const MAX_RETRY_MS = 2000;
 
 function checkStep(step: number, what: string): void {
   if (!Number.isSafeInteger(step) || step < 0) throw new StoreError('INVALID', `${what}: step must be an integer >= 0, got ${step}`);
@@ -47,6 +50,11 @@ export class MetricWriter {
   private closed = false;
   private readonly intervalMs: number;
   private readonly maxRows: number;
+  /** Consecutive flushes refused by a lock (0: the last one committed). */
+  private busyFailures = 0;
+  /** Since when the oldest buffered row waits for a lock (null: not waiting). */
+  private lockedSince: number | null = null;
+  private snapshotBytes = 0;
 
   constructor(
     private readonly ctx: StoreContext,
@@ -62,6 +70,16 @@ export class MetricWriter {
   /** Rows waiting for the next flush. */
   get pending(): number {
     return this.scalars.length + this.snapshots.length;
+  }
+
+  /** Approximate memory held by the buffer (scalar rows ~48 bytes each, snapshots their Float64 data). */
+  get pendingBytes(): number {
+    return this.scalars.length * 48 + this.snapshotBytes;
+  }
+
+  /** Since when the buffer waits for a database locked by another connection, or null. */
+  get waitingForLockSince(): number | null {
+    return this.lockedSince;
   }
 
   write(m: MetricInput): void {
@@ -93,6 +111,7 @@ export class MetricWriter {
     }
     const bytes = encodeF64(s.data);
     this.snapshots.push({ runId: s.runId, key: s.key, step: s.step, rows, cols, bytes, wallMs: s.wallMs ?? Date.now() });
+    this.snapshotBytes += bytes.byteLength;
     this.afterPush();
   }
 
@@ -114,7 +133,8 @@ export class MetricWriter {
   }
 
   private afterPush(): void {
-    if (this.pending >= this.maxRows) this.flushNow();
+    // while a lock refuses flushes, rows wait for the backoff timer instead of trying (and failing) at once
+    if (this.pending >= this.maxRows && this.busyFailures === 0) this.flushGuarded();
     else if (this.timer === null) {
       this.timer = setTimeout(() => this.onTimer(), this.intervalMs);
       this.timer.unref();
@@ -123,6 +143,11 @@ export class MetricWriter {
 
   private onTimer(): void {
     this.timer = null;
+    this.flushGuarded();
+  }
+
+  /** A flush whose failure goes to onError (or is kept for the next call) instead of up the stack. */
+  private flushGuarded(): void {
     try {
       this.flushNow();
     } catch (err) {
@@ -140,28 +165,54 @@ export class MetricWriter {
     this.scalars = new ScalarColumns();
     this.snapshots = [];
     const pendingKeys = new Map<string, number>();
+    const snapshotBytes = this.snapshotBytes;
+    this.snapshotBytes = 0;
     let steps: Map<number, number>;
     try {
-      steps = this.ctx.db
-        .transaction(() => applyBatch(this.ctx, scalars, snapshots, pendingKeys, Date.now()))
-        .immediate();
+      steps = this.withBusyTimeout(() =>
+        this.ctx.db.transaction(() => applyBatch(this.ctx, scalars, snapshots, pendingKeys, Date.now())).immediate(),
+      );
     } catch (err) {
-      if (isBusy(err)) {
-        // the database stayed locked past busy_timeout: keep the rows and retry on the next tick
+      if (isBusyError(err)) {
+        // the database stayed locked past busy_timeout: keep the rows and retry later, backing off
         scalars.append(this.scalars);
         this.scalars = scalars;
         this.snapshots = snapshots.concat(this.snapshots);
+        this.snapshotBytes += snapshotBytes;
+        this.busyFailures++;
+        this.lockedSince ??= Date.now();
         this.afterPushRetry();
+        throw new StoreError(
+          'IO',
+          `metric flush of ${scalars.length + snapshots.length} rows to ${this.ctx.file} failed: the database is locked by another connection (kept in memory, retrying)`,
+          { cause: err },
+        );
       }
       throw wrapError(err, `metric flush of ${scalars.length + snapshots.length} rows to ${this.ctx.file} failed`);
     }
+    this.busyFailures = 0;
+    this.lockedSince = null;
     this.ctx.commitKeyIds(pendingKeys);
     if (this.opts.onFlush !== undefined) this.opts.onFlush(summarise(steps, scalars, snapshots));
   }
 
+  private withBusyTimeout<T>(fn: () => T): T {
+    const ms = this.opts.busyTimeoutMs;
+    if (ms === undefined) return fn();
+    const db = this.ctx.db;
+    const before = db.pragma('busy_timeout', { simple: true }) as number;
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
+    try {
+      return fn();
+    } finally {
+      db.pragma(`busy_timeout = ${before}`);
+    }
+  }
+
   private afterPushRetry(): void {
     if (this.timer === null && !this.closed) {
-      this.timer = setTimeout(() => this.onTimer(), this.intervalMs);
+      const wait = Math.min(MAX_RETRY_MS, this.intervalMs * 2 ** Math.min(this.busyFailures - 1, 10));
+      this.timer = setTimeout(() => this.onTimer(), Math.max(this.intervalMs, wait));
       this.timer.unref();
     }
   }

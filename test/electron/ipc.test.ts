@@ -180,6 +180,20 @@ describe('preload <-> ipcMain handlers <-> createApi', () => {
     expect(store.countRuns({})).toBe(0);
   });
 
+  it.each([
+    ['sweeps.create', { spec: { base: { kind: 'ufm' }, grid: { '__proto__.tag': ['x'] } } }, 'grid.__proto__.tag'],
+    ['sweeps.create', { spec: { base: { kind: 'ufm' }, grid: { 'constructor.prototype.tag': ['x'] } } }, 'grid.constructor.prototype.tag'],
+    ['reproduce.start', { presets: ['ufm-fixed-binding'], quick: true, set: [{ key: '__proto__.tag', value: 'x' }] }, 'set.__proto__.tag'],
+  ])('%s with a prototype path is refused naming %s; the main process is not polluted and still lists runs', async (method, input, field) => {
+    const before = store.countRuns({});
+    const err = await rejection(bridge().call(method, input));
+    expect(err.code).toBe('INVALID_CONFIG');
+    expect(err.issues.map((i: { field: string }) => i.field)).toEqual([field]);
+    expect(({} as Record<string, unknown>).tag).toBeUndefined();
+    expect(await bridge().call('runs.list')).toMatchObject({ total: before });
+    expect(await bridge().call('app.info', {})).toMatchObject({ mode: 'electron' });
+  });
+
   it('the preload refuses names outside the contract before anything reaches ipcRenderer', async () => {
     page.invoked.length = 0;
     const err = await rejection(bridge().call('store.exec', { sql: 'DROP TABLE runs' }));

@@ -1,6 +1,7 @@
 /** A sweep: a base config, a grid over config fields (dotted paths), and seeds. Expands to one run per cell x seed. */
 import { z } from 'zod';
 import { ConfigError, parseRunConfig, type ConfigIssue, type RunConfig } from './config';
+import { assertDottedPaths, setPath } from './dotted-path';
 
 export const sweepSpecSchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
@@ -9,16 +10,6 @@ export const sweepSpecSchema = z.strictObject({
   seeds: z.array(z.number().int().min(0)).min(1, 'seeds needs at least one seed').optional(),
 });
 export type SweepSpec = z.infer<typeof sweepSpecSchema>;
-
-function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let o: Record<string, unknown> = obj;
-  for (const p of parts.slice(0, -1)) {
-    if (typeof o[p] !== 'object' || o[p] === null) o[p] = {};
-    o = o[p] as Record<string, unknown>;
-  }
-  o[parts.at(-1)!] = value;
-}
 
 export interface SweepCell {
   /** The grid values of this cell, e.g. { relu: true }. */
@@ -37,6 +28,8 @@ export function expandSweep(raw: unknown, source?: string): { spec: SweepSpec; c
   }
   const spec = r.data;
   const keys = Object.keys(spec.grid);
+  // before any object is built: a grid key such as "__proto__.tag" names no config field
+  assertDottedPaths(keys.map((k) => [k, `grid.${k}`]), source ? `${source} (sweep spec)` : 'sweep spec');
   let combos: Record<string, unknown>[] = [{}];
   for (const k of keys) combos = combos.flatMap((c) => spec.grid[k].map((v) => ({ ...c, [k]: v })));
   const seeds = spec.seeds ?? [typeof spec.base.seed === 'number' ? spec.base.seed : 0];
