@@ -43,6 +43,9 @@ interface Active {
   startedAt: number;
   startEpoch: number;
   cancelRequested: boolean;
+  /** Latest epoch reported, and the one last written to the store (watchers see progress through last_step). */
+  epoch: number;
+  storedEpoch: number;
   killTimer?: NodeJS.Timeout;
   settled: boolean;
 }
@@ -71,14 +74,18 @@ export class Runner extends EventEmitter {
       onFlush: (updates) => this.emit('flush', updates),
       onError: (err) => this.emit('error-log', err.message),
     });
-    // Every second: cancel requests from other processes (`scl-lab cancel`); every heartbeatMs: heartbeats.
+    // Every second: cancel requests from other processes (any surface: store.requestCancel) and the epoch reached
+    // (other processes follow it); every heartbeatMs a heartbeat anyway.
     let lastBeat = Date.now();
     this.heartbeat = setInterval(() => {
       const beat = Date.now() - lastBeat >= (opts.heartbeatMs ?? 5000);
       if (beat) lastBeat = Date.now();
       for (const a of this.active.values()) {
         try {
-          if (beat) this.store.heartbeat(a.runId);
+          if (beat || a.epoch !== a.storedEpoch) {
+            a.storedEpoch = a.epoch;
+            if (this.store.heartbeat(a.runId, a.epoch).cancelRequested && !a.cancelRequested) this.cancel(a.runId);
+          }
           if (!a.cancelRequested && this.store.cancelRequested(a.runId)) this.cancel(a.runId);
         } catch (e) {
           this.emit('error-log', `heartbeat of run ${a.runId}: ${(e as Error).message}`);
@@ -93,6 +100,7 @@ export class Runner extends EventEmitter {
     if (this.closed) throw new Error('the runner is closed');
     const run = this.store.getRun(runId);
     if (run.status !== 'queued') throw new Error(`run ${runId} is ${run.status}, not queued`);
+    this.store.claimQueued(runId, process.pid); // readers see who holds it (and that it is orphaned if we die)
     if (!this.queue.includes(runId) && !this.active.has(runId)) this.queue.push(runId);
     this.pump();
   }
@@ -142,6 +150,12 @@ export class Runner extends EventEmitter {
     while (!this.closed && this.active.size < this.concurrency && this.queue.length > 0) {
       const runId = this.queue.shift()!;
       try {
+        const stored = this.store.getRun(runId).storedStatus;
+        if (stored !== 'queued') {
+          // cancelled (or taken) by another process while it waited here
+          this.emit('status', { runId, status: stored });
+          continue;
+        }
         this.start(runId);
       } catch (e) {
         this.store.finishRun(runId, 'failed', { error: (e as Error).message });
@@ -160,7 +174,7 @@ export class Runner extends EventEmitter {
     const priorSeconds = (run.result as RunResult | null)?.seconds ?? 0;
     const flag = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(this.opts.workerPath ?? defaultWorkerPath());
-    const a: Active = { runId, worker, flag, startedAt: Date.now(), startEpoch: restoreEpoch, cancelRequested: false, settled: false };
+    const a: Active = { runId, worker, flag, startedAt: Date.now(), startEpoch: restoreEpoch, cancelRequested: false, epoch: restoreEpoch, storedEpoch: restoreEpoch, settled: false };
     this.active.set(runId, a);
     this.store.markStarted(runId, { backend: 'starting', ownerPid: process.pid, env: environment() });
     this.emit('status', { runId, status: 'running' });
@@ -198,6 +212,7 @@ export class Runner extends EventEmitter {
         this.emit('status', { runId, status: 'running', backend: m.name });
         break;
       case 'progress': {
+        a.epoch = m.epoch;
         const secs = (Date.now() - a.startedAt) / 1000;
         const pos = m.epoch + (m.batch && m.batches ? m.batch / m.batches : 0);
         const done = pos - a.startEpoch;
