@@ -234,6 +234,9 @@ export const apiErrorSchema = z.object({
 });
 export type ApiErrorShape = z.infer<typeof apiErrorSchema>;
 
+/** Snapshot keys are stored as `snap/<key>`; clients see `<key>` (runs.snapshot, metrics.flushed). */
+export const SNAPSHOT_PREFIX = 'snap/';
+
 export const METHOD_NAMES = Object.keys(methods) as MethodName[];
 export const EVENT_NAMES = Object.keys(events) as EventName[];
 

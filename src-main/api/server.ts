@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { z } from 'zod';
-import { METHOD_NAMES, methods, type MethodName, type Methods } from './contract';
+import { METHOD_NAMES, methods, SNAPSHOT_PREFIX, type MethodName, type Methods } from './contract';
 import { ApiError, invalidInput, toApiError } from './errors';
 import { ConfigError, imbalanceSchema, parseRunConfig } from './schema/config';
 import type { EvalRecordOut, runResultSchema } from './schema/result';
@@ -34,8 +34,7 @@ export interface Api {
   readonly methods: string[];
 }
 
-/** Snapshot keys are stored as `snap/<key>`; clients see `<key>`. */
-export const SNAPSHOT_PREFIX = 'snap/';
+export { SNAPSHOT_PREFIX };
 
 type In<M extends MethodName> = z.output<Methods[M]['input']>;
 type Out<M extends MethodName> = z.input<Methods[M]['output']>;
