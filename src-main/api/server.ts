@@ -13,16 +13,14 @@ import { expandPreset, loadPresets } from '../reproduce/presets';
 import { renderReport, runLabel } from '../reproduce/report';
 import { planReproduction, presetReports, reportForSweep, startReproduction } from '../reproduce/suite';
 import { priorHistory } from '../runner/history';
-import type { Runner } from '../runner/runner';
 import { classCounts } from '../science/imbalance';
 import { analyseConfigBatching } from '../services/analysis';
 import type { RunService } from '../services/runs';
 import { APP_VERSION } from '../services/version';
 import type { ListRunsQuery, MetricSummary, RunRecord, Store } from '../store';
 
+/** What the server calls: the run services (writes go through them; reads use their store). */
 export interface ApiContext {
-  store: Store;
-  runner: Runner;
   service: RunService;
   dbPath: string;
   mode: 'electron' | 'serve';
@@ -70,6 +68,10 @@ function row(r: RunRecord): Out<'runs.list'>['runs'][number] {
     resumedFrom: r.resumedFrom,
     tags: [...r.tags],
     summaries: summaries(r.summaries),
+    orphaned: r.orphaned,
+    ownerPid: r.ownerPid,
+    cancelRequested: r.cancelRequestedAt !== null && (r.status === 'queued' || r.status === 'running'),
+    deletedAt: r.deletedAt,
   };
 }
 
@@ -102,7 +104,8 @@ function listQuery(q: In<'runs.list'>): ListRunsQuery {
 }
 
 export function createApi(ctx: ApiContext): Api {
-  const { store, runner, service } = ctx;
+  const { service } = ctx;
+  const store: Store = service.store;
 
   const impl: Impl = {
     'app.info': () => ({ version: APP_VERSION, dbPath: ctx.dbPath, cores: availableParallelism(), mode: ctx.mode }),
@@ -146,30 +149,28 @@ export function createApi(ctx: ApiContext): Api {
       return { ok: true };
     },
 
-    'runs.delete': ({ ids }) => {
-      const unique = [...new Set(ids)];
-      for (const id of unique) store.getRun(id); // every id exists, or nothing changes
-      for (const id of unique) {
-        if (runner.isActive(id)) runner.cancel(id);
-        store.deleteRun(id);
-      }
-      return { deleted: unique.length };
+    'runs.delete': async ({ ids }) => ({ deleted: await service.delete(ids) }),
+
+    'trash.list': ({ limit, offset }) => ({
+      runs: store.listRuns({ onlyDeleted: true, limit, offset, orderBy: 'deleted' }).map(row),
+      total: store.countRuns({ onlyDeleted: true }),
+    }),
+
+    'trash.restore': ({ ids }) => ({ restored: service.restore(ids) }),
+
+    'trash.empty': ({ ids }) => {
+      const r = service.emptyTrash(ids);
+      return { purged: r.purged.length, bytesBefore: r.bytesBefore, bytesAfter: r.bytesAfter, bytesFreed: Math.max(0, r.bytesBefore - r.bytesAfter) };
     },
 
     'runs.setNotes': ({ id, notes }) => {
-      store.setNotes(id, notes);
+      service.setNotes(id, notes);
       return { ok: true };
     },
 
-    'runs.addTag': ({ id, tag }) => {
-      store.addTag(id, tag);
-      return { tags: [...store.getRun(id).tags] };
-    },
+    'runs.addTag': ({ id, tag }) => ({ tags: [...service.addTag(id, tag)] }),
 
-    'runs.removeTag': ({ id, tag }) => {
-      store.removeTag(id, tag);
-      return { tags: [...store.getRun(id).tags] };
-    },
+    'runs.removeTag': ({ id, tag }) => ({ tags: [...service.removeTag(id, tag)] }),
 
     'runs.metricKeys': ({ id }) => {
       store.getRun(id);

@@ -2,8 +2,10 @@
  * The event hub: listens to the Runner and republishes its events as the contract's events, each parsed by
  * its event schema. `run.progress` is throttled to at most 4 per second per run (the latest one wins and is
  * sent at the end of the window; a status event of the run waits behind a pending one). Snapshot keys
- * in `metrics.flushed` lose their `snap/` prefix, as in `runs.snapshot`.
+ * in `metrics.flushed` lose their `snap/` prefix, as in `runs.snapshot`. With a change feed, what other processes
+ * do arrives the same way, plus `runs.changed` (tags, notes, trash).
  */
+import type { EventEmitter } from 'node:events';
 import { events, SNAPSHOT_PREFIX, type EventName } from '../api/contract';
 import type { Runner } from '../runner/runner';
 import type { FlushUpdate } from '../store';
@@ -23,6 +25,8 @@ export interface EventHubOptions {
   progressIntervalMs?: number;
   /** Where dropped (schema-invalid) events and listener errors are reported (default: stderr). */
   onError?: (message: string) => void;
+  /** Changes made by other processes (services/change-feed.ts): the Runner's events plus 'changed'. */
+  feed?: EventEmitter;
 }
 
 interface Throttle {
@@ -115,10 +119,16 @@ export function createEventHub(runner: Runner, opts: EventHubOptions = {}): Even
       })),
     });
 
-  runner.on('progress', onProgress);
-  runner.on('status', onStatus);
-  runner.on('eval', onEval);
-  runner.on('flush', onFlush);
+  const onChanged = (c: { runIds: number[] }): void => publish('runs.changed', c);
+
+  const sources: EventEmitter[] = [runner, ...(opts.feed ? [opts.feed] : [])];
+  for (const src of sources) {
+    src.on('progress', onProgress);
+    src.on('status', onStatus);
+    src.on('eval', onEval);
+    src.on('flush', onFlush);
+  }
+  opts.feed?.on('changed', onChanged);
 
   return {
     subscribe(listener) {
@@ -129,10 +139,13 @@ export function createEventHub(runner: Runner, opts: EventHubOptions = {}): Even
     },
     close() {
       for (const runId of [...throttles.keys()]) sendPending(runId); // nothing is lost at shutdown
-      runner.off('progress', onProgress);
-      runner.off('status', onStatus);
-      runner.off('eval', onEval);
-      runner.off('flush', onFlush);
+      for (const src of sources) {
+        src.off('progress', onProgress);
+        src.off('status', onStatus);
+        src.off('eval', onEval);
+        src.off('flush', onFlush);
+      }
+      opts.feed?.off('changed', onChanged);
       for (const t of throttles.values()) if (t.timer) clearTimeout(t.timer);
       throttles.clear();
       listeners.clear();

@@ -46,6 +46,7 @@ const ORDER_COLUMNS = {
   status: 'r.status',
   id: 'r.id',
   finished: 'r.finished_at',
+  deleted: 'r.deleted_at',
 } as const;
 
 function parseJson(text: string | null): unknown {

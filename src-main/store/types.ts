@@ -84,7 +84,7 @@ export interface FinishInfo {
   readonly detail?: string | null;
 }
 
-export type RunOrderBy = 'created' | 'name' | 'status' | 'id' | 'finished';
+export type RunOrderBy = 'created' | 'name' | 'status' | 'id' | 'finished' | 'deleted';
 
 export interface ListRunsQuery {
   readonly status?: RunStatus | readonly RunStatus[];
