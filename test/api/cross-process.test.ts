@@ -155,23 +155,25 @@ describe('an app open while the CLI works', () => {
   }, 180_000);
 
   it('tags, notes and deletes made by the CLI reach the app within a second', async () => {
-    const { exited } = scl(['tag', '1', 'from-cli']);
+    const { id } = await call<{ id: number }>('runs.create', { config: { ...ufm, epochs: 100 } });
+    await waitRun(id, (r) => r.status === 'finished');
+    const { exited } = scl(['tag', String(id), 'from-cli']);
     expect(await exited).toBe(0);
     const t0 = Date.now();
-    const e = await until(ev('runs.changed', 1, () => true), 5000);
+    const e = await until(ev('runs.changed', id, () => true), 5000);
     expect(e.at - t0).toBeLessThan(1000);
-    expect(((await call<{ tags: string[] }>('runs.get', { id: 1 })).tags)).toEqual(['from-cli']);
+    expect(((await call<{ tags: string[] }>('runs.get', { id })).tags)).toEqual(['from-cli']);
     seen.length = 0;
-    const notes = scl(['notes', '1', 'written in a terminal']);
+    const notes = scl(['notes', String(id), 'written in a terminal']);
     expect(await notes.exited).toBe(0);
     const t1 = Date.now();
-    expect((await until(ev('runs.changed', 1), 5000)).at - t1).toBeLessThan(1000);
-    expect((await call<{ notes: string }>('runs.get', { id: 1 })).notes).toBe('written in a terminal');
+    expect((await until(ev('runs.changed', id), 5000)).at - t1).toBeLessThan(1000);
+    expect((await call<{ notes: string }>('runs.get', { id })).notes).toBe('written in a terminal');
     seen.length = 0;
-    const del = scl(['delete', '1']);
+    const del = scl(['delete', String(id)]);
     expect(await del.exited).toBe(0);
-    await until(ev('runs.changed', 1), 5000);
+    await until(ev('runs.changed', id), 5000);
     const trash = await call<{ runs: { id: number }[] }>('trash.list', {});
-    expect(trash.runs.map((r) => r.id)).toEqual([1]);
+    expect(trash.runs.map((r) => r.id)).toEqual([id]);
   }, 60_000);
 });
