@@ -144,3 +144,18 @@ describe('trash', () => {
     expect(() => store.purgeDeleted()).toThrow(/run \d+ is running; cancel it before emptying the trash/);
   });
 });
+
+describe('import', () => {
+  it('active runs (queued or running elsewhere) arrive interrupted', () => {
+    const src = freshStore();
+    const q = newRun(src);
+    const r = newRun(src);
+    src.markStarted(r, { backend: 'cpu', ownerPid: process.pid });
+    const bundle = JSON.parse(JSON.stringify(src.exportRuns()));
+    const dst = freshStore();
+    dst.importRuns(bundle);
+    const byUuid = (id: number) => dst.getRunByUuid(src.getRun(id).uuid)!;
+    expect(byUuid(q)).toMatchObject({ status: 'interrupted', storedStatus: 'interrupted', statusDetail: 'interrupted: imported while queued elsewhere', ownerPid: null });
+    expect(byUuid(r)).toMatchObject({ status: 'interrupted', statusDetail: 'interrupted: imported while running elsewhere' });
+  });
+});
