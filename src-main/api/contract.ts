@@ -44,6 +44,14 @@ export const runRowSchema = z.object({
   resumedFrom: z.number().nullable(),
   tags: z.array(z.string()),
   summaries: z.record(z.string(), metricSummarySchema),
+  /** Queued, but the process that queued it is gone: `runs.resume` takes it into this process's queue. */
+  orphaned: z.boolean(),
+  /** The process that queued / runs it (any process may cancel it: the store passes the request on). */
+  ownerPid: z.number().nullable(),
+  /** A cancel was asked for and the owner has not stopped it yet. */
+  cancelRequested: z.boolean(),
+  /** In the trash since (ms), or null. */
+  deletedAt: z.number().nullable(),
 });
 export type RunRow = z.infer<typeof runRowSchema>;
 
@@ -148,7 +156,22 @@ export const methods = {
   'runs.create': m(z.strictObject({ config: z.unknown(), name: z.string().max(200).optional() }), z.object({ id }), 'validate, store and queue a run'),
   'runs.cancel': m(z.strictObject({ id }), z.object({ ok: z.boolean() }), 'cancel a queued or running run'),
   'runs.resume': m(z.strictObject({ id }), z.object({ ok: z.boolean() }), 'resume an interrupted / cancelled / failed run from its checkpoint'),
-  'runs.delete': m(z.strictObject({ ids: z.array(id).min(1) }), z.object({ deleted: z.number() }), 'delete runs (soft)'),
+  'runs.delete': m(
+    z.strictObject({ ids: z.array(id).min(1) }),
+    z.object({ deleted: z.number() }),
+    'move runs to the trash (an active run is cancelled first, and moved once its worker stopped writing)',
+  ),
+  'trash.list': m(
+    z.strictObject({ limit: z.number().int().min(1).max(100_000).default(10_000), offset: z.number().int().min(0).default(0) }),
+    z.object({ runs: z.array(runRowSchema), total: z.number() }),
+    'the runs in the trash, most recently deleted first',
+  ),
+  'trash.restore': m(z.strictObject({ ids: z.array(id).min(1) }), z.object({ restored: z.number() }), 'bring runs back from the trash, with everything they had'),
+  'trash.empty': m(
+    z.strictObject({ ids: z.array(id).min(1).optional() }),
+    z.object({ purged: z.number(), bytesBefore: z.number(), bytesAfter: z.number(), bytesFreed: z.number() }),
+    'delete runs in the trash for good (all without ids) and free their space',
+  ),
   'runs.setNotes': m(z.strictObject({ id, notes: z.string().max(20_000) }), z.object({ ok: z.boolean() }), 'set notes'),
   'runs.addTag': m(z.strictObject({ id, tag: z.string().min(1).max(100) }), z.object({ tags: z.array(z.string()) }), 'add a tag'),
   'runs.removeTag': m(z.strictObject({ id, tag: z.string().min(1).max(100) }), z.object({ tags: z.array(z.string()) }), 'remove a tag'),
@@ -231,6 +254,8 @@ export const events = {
   'run.eval': z.object({ runId: id, record: evalRecordSchema }),
   /** New points were committed: refetch steps > the last seen one for these runs and keys. */
   'metrics.flushed': z.object({ updates: z.array(z.object({ runId: id, maxStep: z.number(), keys: z.array(z.string()) })) }),
+  /** Runs whose row changed in a way no other event tells (tags, notes, name, moved to / from the trash, purged): re-read them. */
+  'runs.changed': z.object({ runIds: z.array(id) }),
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;
@@ -243,6 +268,9 @@ export const apiErrorSchema = z.object({
   issues: z.array(fieldIssueSchema).optional(),
 });
 export type ApiErrorShape = z.infer<typeof apiErrorSchema>;
+
+/** Snapshot keys are stored as `snap/<key>`; clients see `<key>` (runs.snapshot, metrics.flushed). */
+export const SNAPSHOT_PREFIX = 'snap/';
 
 export const METHOD_NAMES = Object.keys(methods) as MethodName[];
 export const EVENT_NAMES = Object.keys(events) as EventName[];

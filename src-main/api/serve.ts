@@ -14,12 +14,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import { dirname, join, resolve, sep } from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
-import { Runner } from '../runner/runner';
-import { RunService } from '../services/runs';
-import { openStore, type Store } from '../store';
+import type { Runner } from '../runner/runner';
+import { openSession } from '../services/session';
+import type { Store } from '../store';
 import { contentType } from './static-files';
 import { ApiError, httpStatus, toApiError } from './errors';
-import { createEventHub } from './events';
 import { createApi } from './server';
 
 export interface ServeOptions {
@@ -34,6 +33,8 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** Where the server reports problems (default: stderr). */
   log?: (line: string) => void;
+  /** Follow other processes' changes (default true; tests may pass poll / liveness intervals). */
+  watch?: boolean | { pollMs?: number; livenessMs?: number };
 }
 
 export interface RunningServer {
@@ -103,20 +104,10 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
   const limit = opts.maxBodyBytes ?? 5 * 1024 * 1024;
   const rendererDir = resolve(opts.rendererDir ?? join(repoRoot(), 'dist-renderer'));
   const token = randomBytes(32).toString('hex');
-  const store = openStore(opts.db);
-  const interrupted = store.reconcile(); // runs left running by dead processes -> interrupted
-  if (interrupted.length) log(`marked ${interrupted.length} run(s) left running as interrupted: ${interrupted.join(', ')}`);
-  const runner = new Runner(store, { backend: opts.backend, concurrency: opts.concurrency });
-  const service = new RunService(store, runner);
-  const api = createApi({ store, runner, service, dbPath: store.file, mode: 'serve' });
-  const hub = createEventHub(runner, { onError: log });
-  const shutdown = async (): Promise<void> => {
-    try {
-      await runner.shutdown();
-    } finally {
-      store.close();
-    }
-  };
+  // the store, reconciliation, runner, services, event hub, and following other processes' changes
+  const session = openSession({ db: opts.db, backend: opts.backend, concurrency: opts.concurrency, log, watch: opts.watch ?? true });
+  const { store, runner, hub } = session;
+  const api = createApi({ service: session.service, dbPath: store.file, mode: 'serve' });
 
   let port = 0;
   let allowedHosts = new Set<string>();
@@ -302,8 +293,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       });
     });
   } catch (e) {
-    hub.close();
-    await shutdown();
+    await session.close();
     throw e;
   }
   const addr = server.address();
@@ -328,9 +318,8 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       const closed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
       try {
-        await shutdown(); // runner.shutdown(): cancels running runs (their status events still go out), then the store
+        await session.close(); // cancels running runs (their status events still go out), the hub, then the store
       } finally {
-        hub.close(); // delivers pending progress / status events first
         for (const ws of wss.clients) ws.close(1001, 'the server is shutting down');
         wss.close();
         setTimeout(() => {

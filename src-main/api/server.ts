@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { z } from 'zod';
-import { METHOD_NAMES, methods, type MethodName, type Methods } from './contract';
+import { METHOD_NAMES, methods, SNAPSHOT_PREFIX, type MethodName, type Methods } from './contract';
 import { ApiError, invalidInput, toApiError } from './errors';
 import { ConfigError, imbalanceSchema, parseRunConfig } from './schema/config';
 import type { EvalRecordOut, runResultSchema } from './schema/result';
@@ -13,7 +13,6 @@ import { expandPreset, loadPresets } from '../reproduce/presets';
 import { renderReport, runLabel } from '../reproduce/report';
 import { planReproduction, presetReports, reportForSweep, startReproduction } from '../reproduce/suite';
 import { priorHistory } from '../runner/history';
-import type { Runner } from '../runner/runner';
 import { classCounts } from '../science/imbalance';
 import { analyseConfigBatchingBounded } from '../services/analysis';
 import { budgetCheck } from '../services/preflight';
@@ -21,9 +20,8 @@ import type { RunService } from '../services/runs';
 import { APP_VERSION } from '../services/version';
 import type { ListRunsQuery, MetricSummary, RunRecord, Store } from '../store';
 
+/** What the server calls: the run services (writes go through them; reads use their store). */
 export interface ApiContext {
-  store: Store;
-  runner: Runner;
   service: RunService;
   dbPath: string;
   mode: 'electron' | 'serve';
@@ -35,8 +33,7 @@ export interface Api {
   readonly methods: string[];
 }
 
-/** Snapshot keys are stored as `snap/<key>`; clients see `<key>`. */
-export const SNAPSHOT_PREFIX = 'snap/';
+export { SNAPSHOT_PREFIX };
 
 type In<M extends MethodName> = z.output<Methods[M]['input']>;
 type Out<M extends MethodName> = z.input<Methods[M]['output']>;
@@ -72,6 +69,10 @@ function row(r: RunRecord): Out<'runs.list'>['runs'][number] {
     resumedFrom: r.resumedFrom,
     tags: [...r.tags],
     summaries: summaries(r.summaries),
+    orphaned: r.orphaned,
+    ownerPid: r.ownerPid,
+    cancelRequested: r.cancelRequestedAt !== null && (r.status === 'queued' || r.status === 'running'),
+    deletedAt: r.deletedAt,
   };
 }
 
@@ -104,7 +105,8 @@ function listQuery(q: In<'runs.list'>): ListRunsQuery {
 }
 
 export function createApi(ctx: ApiContext): Api {
-  const { store, runner, service } = ctx;
+  const { service } = ctx;
+  const store: Store = service.store;
 
   const impl: Impl = {
     'app.info': () => ({ version: APP_VERSION, dbPath: ctx.dbPath, cores: availableParallelism(), mode: ctx.mode }),
@@ -154,30 +156,28 @@ export function createApi(ctx: ApiContext): Api {
       return { ok: true };
     },
 
-    'runs.delete': ({ ids }) => {
-      const unique = [...new Set(ids)];
-      for (const id of unique) store.getRun(id); // every id exists, or nothing changes
-      for (const id of unique) {
-        if (runner.isActive(id)) runner.cancel(id);
-        store.deleteRun(id);
-      }
-      return { deleted: unique.length };
+    'runs.delete': async ({ ids }) => ({ deleted: await service.delete(ids) }),
+
+    'trash.list': ({ limit, offset }) => ({
+      runs: store.listRuns({ onlyDeleted: true, limit, offset, orderBy: 'deleted' }).map(row),
+      total: store.countRuns({ onlyDeleted: true }),
+    }),
+
+    'trash.restore': ({ ids }) => ({ restored: service.restore(ids) }),
+
+    'trash.empty': ({ ids }) => {
+      const r = service.emptyTrash(ids);
+      return { purged: r.purged.length, bytesBefore: r.bytesBefore, bytesAfter: r.bytesAfter, bytesFreed: Math.max(0, r.bytesBefore - r.bytesAfter) };
     },
 
     'runs.setNotes': ({ id, notes }) => {
-      store.setNotes(id, notes);
+      service.setNotes(id, notes);
       return { ok: true };
     },
 
-    'runs.addTag': ({ id, tag }) => {
-      store.addTag(id, tag);
-      return { tags: [...store.getRun(id).tags] };
-    },
+    'runs.addTag': ({ id, tag }) => ({ tags: [...service.addTag(id, tag)] }),
 
-    'runs.removeTag': ({ id, tag }) => {
-      store.removeTag(id, tag);
-      return { tags: [...store.getRun(id).tags] };
-    },
+    'runs.removeTag': ({ id, tag }) => ({ tags: [...service.removeTag(id, tag)] }),
 
     'runs.metricKeys': ({ id }) => {
       store.getRun(id);

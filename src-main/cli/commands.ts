@@ -7,6 +7,7 @@ import type { RunResult } from '../api/schema/result';
 import { BACKEND_CHOICES, type BackendChoice } from '../compute/backend';
 import { RUN_STATUSES, type RunRecord, type RunStatus } from '../store';
 import { formatResult } from './format';
+import { cancelRun, deleteRuns } from '../services/runs';
 import { openDb, openSession, waitForRuns } from './session';
 
 /** An error the user can fix: printed without a stack, exit code 2. */
@@ -101,7 +102,7 @@ function statusLine(r: RunRecord): string {
   const v = (k: string) => (s[k] ? s[k].last.toPrecision(4) : '—');
   return [
     String(r.id).padStart(5),
-    r.status.padEnd(11),
+    (r.orphaned ? 'orphaned' : r.status).padEnd(11),
     (r.backend ?? '').padEnd(8),
     (r.name ?? '').slice(0, 40).padEnd(40),
     `ΔOF ${v('geom/deltaOF')}`.padEnd(14),
@@ -109,6 +110,10 @@ function statusLine(r: RunRecord): string {
     `epoch ${r.lastStep ?? 0}`,
     r.tags.length ? `[${r.tags.join(', ')}]` : '',
   ].join(' ');
+}
+
+export function statusLineOf(r: RunRecord): string {
+  return statusLine(r);
 }
 
 export function registerStoreCommands(program: Command, setExit: (code: number) => void): void {
@@ -210,17 +215,28 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
 
   program
     .command('cancel <id>')
-    .description('cancel a queued or running run (a run in another scl-lab process stops at its next epoch)')
+    .description('cancel a queued or running run, whichever process runs it (it stops at its next epoch)')
     .option(...dbOption)
     .action((id: string, opts) => {
       const store = openDb(opts);
       try {
         const runId = parseRunId(id);
-        const run = store.getRun(runId);
-        if (run.status === 'queued') store.finishRun(runId, 'cancelled', { detail: 'cancelled while queued' });
-        else if (run.status === 'running') store.requestCancel(runId);
-        else throw new UsageError(`run ${runId} is ${run.status}; there is nothing to cancel`);
-        out(`run ${runId}: ${run.status === 'queued' ? 'cancelled' : 'cancel requested'}`);
+        const what = cancelRun(store, null, runId); // the one cancel path: the store's cancel request
+        out(`run ${runId}: ${what === 'cancelled' ? 'cancelled' : 'cancel requested'}`);
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('delete <ids...>')
+    .description('move runs to the trash (an active run is cancelled first; see scl-lab trash)')
+    .option(...dbOption)
+    .action(async (ids: string[], opts) => {
+      const store = openDb(opts);
+      try {
+        const n = await deleteRuns(store, null, ids.map(parseRunId));
+        out(`moved ${n} run(s) to the trash (scl-lab trash restore ID brings them back)`);
       } finally {
         store.close();
       }

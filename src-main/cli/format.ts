@@ -2,15 +2,12 @@
 import type { RunConfig } from '../api/schema/config';
 import type { RunResult } from '../api/schema/result';
 import type { ConditionReport } from '../science/analyser';
+import { describeConfig } from '../services/describe';
+
+export { describeConfig };
 
 const f = (x: number | null | undefined, digits = 4) =>
   x === null || x === undefined ? '—' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(digits);
-
-export function describeConfig(c: RunConfig): string {
-  if (c.kind === 'embeddings') return `embeddings ${c.file}${c.labels ? ` (labels ${c.labels})` : ''}`;
-  const what = c.kind === 'deep' ? `deep ${c.dataset.name} ${c.model.name} ${c.loss}${c.loss === 'scl' ? ` views=${c.views}` : ''}` : 'ufm';
-  return `${what}  k=${c.classes} d=${c.dim} relu=${c.relu} tau=${c.temperature} ${c.batching.strategy}${c.batching.batches ? `(${c.batching.batches.length} batches)` : ''}${c.batching.binding ? '+binding' : ''} epochs=${c.epochs} seed=${c.seed}`;
-}
 
 export function formatResult(r: RunResult): string {
   const c = r.config;

@@ -12,6 +12,7 @@ import { out, parsePositiveInt, readConfig, registerStoreCommands, UsageError } 
 import { formatAnalysis } from './format';
 import { registerReproduceCommand } from './reproduce';
 import { registerServeCommand } from './serve';
+import { registerTrashCommands } from './trash';
 import { DataError, listDatasets } from '../data';
 
 export function buildProgram(setExit: (code: number) => void = () => {}): Command {
@@ -22,6 +23,7 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
     .showHelpAfterError();
 
   registerStoreCommands(program, setExit);
+  registerTrashCommands(program);
   registerServeCommand(program);
   registerReproduceCommand(program, setExit);
 

@@ -1,43 +1,35 @@
-/** Opening the database and running queued runs to completion from a terminal (progress, Ctrl-C cancels). */
+/**
+ * The CLI's side of a session: openDb for the store-only commands (read-only ones still judge liveness on every
+ * read), openSession (services/session.ts) for the commands that run, and the terminal wait with progress bars.
+ */
 import type { RunResult } from '../api/schema/result';
-import { Runner } from '../runner/runner';
-import { RunService } from '../services/runs';
+import { cancelRun } from '../services/runs';
+import { openSession as openServiceSession, type Session } from '../services/session';
 import { openStore, type Store } from '../store';
 import { makeProgress, type Progress } from './progress';
+
+export type { Session };
 
 export interface DbOptions {
   db?: string;
 }
 
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
 export function openDb(opts: DbOptions, readonly = false): Store {
   const store = openStore(opts.db, { readonly });
   if (!readonly) {
     const interrupted = store.reconcile();
-    if (interrupted.length) process.stderr.write(`marked ${interrupted.length} run(s) left running as interrupted: ${interrupted.join(', ')}\n`);
+    if (interrupted.length) log(`marked ${interrupted.length} run(s) left running as interrupted: ${interrupted.join(', ')}`);
   }
   return store;
 }
 
-export interface Session {
-  store: Store;
-  runner: Runner;
-  service: RunService;
-  close(): Promise<void>;
-}
-
+/** A session for a command that runs: it also takes over (and waits for) queued runs of dead processes. */
 export function openSession(opts: DbOptions & { backend?: string; concurrency?: number }): Session {
-  const store = openDb(opts);
-  const runner = new Runner(store, { backend: opts.backend, concurrency: opts.concurrency });
-  const service = new RunService(store, runner);
-  return {
-    store,
-    runner,
-    service,
-    async close() {
-      await runner.shutdown();
-      store.close();
-    },
-  };
+  return openServiceSession({ db: opts.db, backend: opts.backend, concurrency: opts.concurrency, log });
 }
 
 /**
@@ -60,7 +52,13 @@ export async function waitForRuns(s: Session, runIds: number[], quiet = false): 
     cancels++;
     process.stderr.write(cancels === 1 ? '\ncancelling (Ctrl-C again to stop at once)...\n' : '\nstopping now\n');
     if (cancels > 1) process.exit(130);
-    for (const id of runIds) s.runner.cancel(id);
+    for (const id of [...runIds, ...s.adopted]) {
+      try {
+        cancelRun(s.store, s.runner, id);
+      } catch {
+        // it ended meanwhile
+      }
+    }
   };
   s.runner.on('progress', onProgress);
   process.on('SIGINT', onSignal);

@@ -1,15 +1,14 @@
 /**
  * The Electron main process, wired from the parts next to this file: single-instance lock, the `app://` scheme
  * with the built renderer, one hardened window, the IPC transport of the contract, the menu, and the quit guard.
- * The runs, store and API are the same objects `scl-lab serve` uses (openSession + createApi + createEventHub);
+ * The runs, store and API are the same objects `scl-lab serve` uses (services/session.ts openSession + createApi);
  * training runs in worker threads started by the Runner. No business logic here.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron';
-import { createEventHub } from '../api/events';
 import { createApi } from '../api/server';
-import { openSession, type Session } from '../cli/session';
+import { openSession, type Session } from '../services/session';
 import { APP_VERSION } from '../services/version';
 import { setSqliteBinding } from '../store/connection';
 import { defaultDbPath } from '../store/paths';
@@ -75,7 +74,7 @@ export function runApp(): AppHandle {
     if (dbPath !== defaultDbPath()) log(`note: the app's database ${dbPath} is not the CLI's default ${defaultDbPath()} (set SCL_LAB_DB to share one)`);
     let s: Session;
     try {
-      s = openSession({ db: dbPath });
+      s = openSession({ db: dbPath, log, watch: true }); // follows CLI runs and other processes' changes
     } catch (e) {
       const msg = (e as Error).message;
       const hint = isAbiMismatch(e)
@@ -83,9 +82,8 @@ export function runApp(): AppHandle {
         : '';
       return fatal('Cannot open the run database', `${msg}${hint}`);
     }
-    const { store, runner } = s;
-    const api = createApi({ store, runner, service: s.service, dbPath: store.file, mode: 'electron' });
-    const hub = createEventHub(runner, { onError: log });
+    const { store, runner, hub } = s;
+    const api = createApi({ service: s.service, dbPath: store.file, mode: 'electron' });
     runner.on('error-log', (m: string) => log(m));
 
     hardenSession(session.defaultSession);
@@ -108,11 +106,9 @@ export function runApp(): AppHandle {
       },
       shutdown: async () => {
         try {
-          await runner.shutdown(); // cancels runs; their final status events still reach the window
+          await s.close(); // cancels runs (their final status events still reach the window), the hub, the store
         } finally {
-          hub.close();
           disposeIpc();
-          store.close();
         }
       },
       quit: () => app.quit(),

@@ -23,6 +23,9 @@ export const PRELOAD_METHOD_NAMES = [
   'runs.cancel',
   'runs.resume',
   'runs.delete',
+  'trash.list',
+  'trash.restore',
+  'trash.empty',
   'runs.setNotes',
   'runs.addTag',
   'runs.removeTag',
@@ -40,7 +43,7 @@ export const PRELOAD_METHOD_NAMES = [
   'reproduce.report',
 ] as const satisfies readonly MethodName[];
 
-export const PRELOAD_EVENT_NAMES = ['run.status', 'run.progress', 'run.eval', 'metrics.flushed'] as const satisfies readonly EventName[];
+export const PRELOAD_EVENT_NAMES = ['run.status', 'run.progress', 'run.eval', 'metrics.flushed', 'runs.changed'] as const satisfies readonly EventName[];
 
 // Compile-time: a contract method or event missing above is a type error (the test checks the order and extras).
 type Missing<All, Listed> = [Exclude<All, Listed>] extends [never] ? true : Exclude<All, Listed>;

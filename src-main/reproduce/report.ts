@@ -1,5 +1,5 @@
 /** The self-contained HTML report of a reproduction: claims with PASS / FAIL and numbers, charts, run tables, configs. */
-import { describeConfig } from '../cli/format';
+import { describeConfig } from '../services/describe';
 import type { CheckOutcome, PresetRun } from './claims';
 import { getPath, type Preset } from './presets';
 import { lineChart } from './svg';

@@ -1,9 +1,10 @@
 /**
- * Executes one validated run config in the current thread (a worker in the app, the CLI process in tests):
+ * What every job shares (run-job.ts picks the job). A job executes one validated run config in the current
+ * thread (a worker in the app, the CLI process in tests):
  * builds the trainer, streams events through `sink`, and returns the result object of the contract.
  * Knows nothing of SQLite or of threads.
  */
-import type { RunConfig, UfmConfig } from '../api/schema/config';
+import type { UfmConfig } from '../api/schema/config';
 import type { EvalRecordOut, FinalMetrics, RunResult } from '../api/schema/result';
 import type { Geometry } from '../science/geometry';
 import { classCounts } from '../science/imbalance';
@@ -98,16 +99,4 @@ export interface JobOptions {
   priorHistory?: EvalRecordOut[];
   /** Seconds already spent before a resume. */
   priorSeconds?: number;
-}
-
-/** Run one validated config of any kind. */
-export async function runJob(config: RunConfig, sink: JobSink, opts: JobOptions): Promise<RunResult> {
-  switch (config.kind) {
-    case 'ufm':
-      return (await import('./ufm-job')).runUfmJob(config, sink, opts);
-    case 'deep':
-      return (await import('./deep-job')).runDeepJob(config, sink, opts);
-    case 'embeddings':
-      return (await import('./embeddings-job')).runEmbeddingsJob(config, sink, opts);
-  }
 }

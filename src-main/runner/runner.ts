@@ -58,6 +58,9 @@ interface Active {
   startedAt: number;
   startEpoch: number;
   cancelRequested: boolean;
+  /** Latest epoch reported, and the one last written to the store (watchers see progress through last_step). */
+  epoch: number;
+  storedEpoch: number;
   killTimer?: NodeJS.Timeout;
   settled: boolean;
   /** A checkpoint waiting for a locked database (only the newest one is kept). */
@@ -97,7 +100,8 @@ export class Runner extends EventEmitter {
       onError: (what, err) => this.emit('error-log', `${what}: ${err.message}`),
       onWaiting: () => this.checkLock(),
     });
-    // Every second: cancel requests from other processes (`scl-lab cancel`); every heartbeatMs: heartbeats.
+    // Every second: cancel requests from other processes (any surface: store.requestCancel) and the epoch reached
+    // (other processes follow it); every heartbeatMs a heartbeat anyway. Skipped while another process holds the lock.
     let lastBeat = Date.now();
     this.heartbeat = setInterval(() => {
       const beat = Date.now() - lastBeat >= (opts.heartbeatMs ?? 5000);
@@ -105,7 +109,13 @@ export class Runner extends EventEmitter {
       this.checkLock();
       for (const a of this.active.values()) {
         try {
-          if (beat) this.deferred.tryNow(`heartbeat of run ${a.runId}`, () => this.store.heartbeat(a.runId));
+          if (beat || a.epoch !== a.storedEpoch) {
+            const epoch = a.epoch;
+            this.deferred.tryNow(`heartbeat of run ${a.runId}`, () => {
+              if (this.store.heartbeat(a.runId, epoch).cancelRequested && !a.cancelRequested) this.cancel(a.runId);
+              a.storedEpoch = epoch;
+            });
+          }
           if (!a.cancelRequested && this.store.cancelRequested(a.runId)) this.cancel(a.runId);
         } catch (e) {
           this.emit('error-log', `heartbeat of run ${a.runId}: ${(e as Error).message}`);
@@ -120,6 +130,7 @@ export class Runner extends EventEmitter {
     if (this.closed) throw new Error('the runner is closed');
     const run = this.store.getRun(runId);
     if (run.status !== 'queued') throw new Error(`run ${runId} is ${run.status}, not queued`);
+    this.store.claimQueued(runId, process.pid); // readers see who holds it (and that it is orphaned if we die)
     if (!this.queue.includes(runId) && !this.active.has(runId)) this.queue.push(runId);
     this.pump();
   }
@@ -200,6 +211,12 @@ export class Runner extends EventEmitter {
     while (!this.closed && this.active.size < this.concurrency && this.queue.length > 0) {
       const runId = this.queue.shift()!;
       try {
+        const stored = this.store.getRun(runId).storedStatus;
+        if (stored !== 'queued') {
+          // cancelled (or taken) by another process while it waited here
+          this.emit('status', { runId, status: stored });
+          continue;
+        }
         this.start(runId);
       } catch (e) {
         const error = (e as Error).message;
@@ -219,7 +236,7 @@ export class Runner extends EventEmitter {
     const priorSeconds = (run.result as RunResult | null)?.seconds ?? 0;
     const flag = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(this.opts.workerPath ?? defaultWorkerPath());
-    const a: Active = { runId, worker, flag, startedAt: Date.now(), startEpoch: restoreEpoch, cancelRequested: false, settled: false };
+    const a: Active = { runId, worker, flag, startedAt: Date.now(), startEpoch: restoreEpoch, cancelRequested: false, epoch: restoreEpoch, storedEpoch: restoreEpoch, settled: false };
     this.active.set(runId, a);
     this.deferred.write(runId, `the start of run ${runId}`, () => this.store.markStarted(runId, { backend: 'starting', ownerPid: process.pid, env: environment() }));
     this.emit('status', { runId, status: 'running' });
@@ -259,6 +276,7 @@ export class Runner extends EventEmitter {
         this.emit('status', { runId, status: 'running', backend: m.name });
         break;
       case 'progress': {
+        a.epoch = m.epoch;
         const secs = (Date.now() - a.startedAt) / 1000;
         const pos = m.epoch + (m.batch && m.batches ? m.batch / m.batches : 0);
         const done = pos - a.startEpoch;

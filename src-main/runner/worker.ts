@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { parseRunConfig } from '../api/schema/config';
 import { initBackend, type BackendChoice } from '../compute/backend';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-codec';
-import { runJob } from './job';
+import { runJob } from './run-job';
 import type { StartMessage, WorkerMessage } from './protocol';
 
 const port = parentPort;

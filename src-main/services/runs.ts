@@ -1,17 +1,84 @@
 /**
  * Run services: the operations the CLI, the API server and the desktop app share. Validation first (the
- * contract's schemas), then the store, then the runner.
+ * contract's schemas), then the store, then the runner. Cancel, resume, delete and the trash work on any run,
+ * whichever process started it: cancel goes through the store's cancel request, which the owner obeys.
  */
 import { parseRunConfig, type RunConfig } from '../api/schema/config';
 import { expandSweep } from '../api/schema/sweep';
 import type { Runner } from '../runner/runner';
-import type { RunRecord, Store } from '../store';
+import type { PurgeReport, RunRecord, Store } from '../store';
 import { StoreError } from '../store';
 import { preflight } from './preflight';
 import { APP_VERSION } from './version';
 
+const ACTIVE = new Set(['queued', 'running']);
+
+export interface WaitOptions {
+  /** How long to wait for a cancelled run's worker to stop writing (default 20 s: the runner's grace is 10 s). */
+  timeoutMs?: number;
+  pollMs?: number;
+}
+
+/**
+ * THE cancel path: a run this process runs is stopped by its runner at once; any other run gets the store's
+ * cancel request (a queued one is cancelled at once, a running one's owner stops it within a second).
+ */
+export function cancelRun(store: Store, runner: Runner | null, id: number): 'cancelled' | 'requested' {
+  if (runner?.isActive(id)) {
+    runner.cancel(id);
+    return store.getRun(id).storedStatus === 'cancelled' ? 'cancelled' : 'requested';
+  }
+  store.reconcile(); // a dead owner's run is interrupted, not cancellable
+  const run = store.getRun(id);
+  if (!ACTIVE.has(run.status)) throw new StoreError('STATE', `run ${id} is ${run.status}; there is nothing to cancel`);
+  return store.requestCancel(id);
+}
+
+/** Resolves when none of `ids` is queued or running any more (whoever owns them); rejects after the timeout. */
+export async function waitUntilStopped(store: Store, ids: readonly number[], opts: WaitOptions = {}): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
+  for (;;) {
+    const left = ids.filter((id) => ACTIVE.has(store.getRun(id).status));
+    if (left.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new StoreError('STATE', `run${left.length > 1 ? 's' : ''} ${left.join(', ')} did not stop within ${Math.round((opts.timeoutMs ?? 20_000) / 1000)} s; nothing was deleted`);
+    }
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
+  }
+}
+
+/** Deletes runs (to the trash): an active run is cancelled first, and deleted once its worker stopped writing. */
+export async function deleteRuns(store: Store, runner: Runner | null, ids: readonly number[], opts: WaitOptions = {}): Promise<number> {
+  const unique = [...new Set(ids)];
+  const runs = unique.map((id) => store.getRun(id)); // every id exists, or nothing changes
+  const active = runs.filter((r) => ACTIVE.has(r.status)).map((r) => r.id);
+  for (const id of active) {
+    try {
+      cancelRun(store, runner, id);
+    } catch (e) {
+      if (!(e instanceof StoreError && e.code === 'STATE')) throw e; // it ended meanwhile
+    }
+  }
+  await waitUntilStopped(store, active, opts);
+  for (const id of unique) store.deleteRun(id);
+  return unique.length;
+}
+
+export function restoreRuns(store: Store, ids: readonly number[]): number {
+  const unique = [...new Set(ids)];
+  for (const id of unique) {
+    if (store.getRun(id).deletedAt === null) throw new StoreError('STATE', `run ${id} is not in the trash`);
+  }
+  for (const id of unique) store.restoreRun(id);
+  return unique.length;
+}
+
+export function emptyTrash(store: Store, ids?: readonly number[]): PurgeReport {
+  return store.purgeDeleted(ids);
+}
+
 export class RunService {
-  constructor(readonly store: Store, readonly runner: Runner) {}
+  constructor(readonly store: Store, private readonly runner: Runner) {}
 
   /** Validate, record as queued, and queue. Returns the run id. */
   submit(raw: unknown, opts: { name?: string; sweepId?: number } = {}): number {
@@ -43,9 +110,17 @@ export class RunService {
     return { sweepId, runIds };
   }
 
-  /** Continue an interrupted, cancelled or failed run from its last checkpoint (or from the start without one). */
+  /**
+   * Continue an interrupted, cancelled or failed run from its last checkpoint (or from the start without one),
+   * whatever process ran it; an orphaned queued run (its process died) is taken into this process's queue.
+   */
   resume(id: number): RunRecord {
+    this.store.reconcile();
     const run = this.store.getRun(id);
+    if (run.status === 'queued' && run.orphaned) {
+      for (const adopted of this.store.adoptOrphans(process.pid, { only: [id] })) this.runner.enqueue(adopted);
+      return this.store.getRun(id);
+    }
     if (!['interrupted', 'cancelled', 'failed'].includes(run.status)) {
       throw new StoreError('STATE', `run ${id} is ${run.status}; only an interrupted, cancelled or failed run can be resumed`);
     }
@@ -54,16 +129,42 @@ export class RunService {
     return this.store.getRun(id);
   }
 
+  /** Queued runs of dead processes join this process's queue (oldest first); returns their ids. */
+  adoptOrphans(): number[] {
+    const ids = this.store.adoptOrphans(process.pid);
+    for (const id of ids) this.runner.enqueue(id);
+    return ids;
+  }
+
+  /** Cancel any queued or running run, this process's or another's. */
   cancel(id: number): boolean {
-    const run = this.store.getRun(id);
-    if (this.runner.cancel(id)) return true;
-    if (run.status === 'queued') {
-      this.store.finishRun(id, 'cancelled', { detail: 'cancelled while queued' });
-      return true;
-    }
-    if (run.status === 'running') {
-      throw new StoreError('STATE', `run ${id} is running in another process (pid ${run.ownerPid ?? '?'}); cancel it there`);
-    }
-    throw new StoreError('STATE', `run ${id} is ${run.status}; there is nothing to cancel`);
+    cancelRun(this.store, this.runner, id);
+    return true;
+  }
+
+  delete(ids: readonly number[], opts?: WaitOptions): Promise<number> {
+    return deleteRuns(this.store, this.runner, ids, opts);
+  }
+
+  restore(ids: readonly number[]): number {
+    return restoreRuns(this.store, ids);
+  }
+
+  emptyTrash(ids?: readonly number[]): PurgeReport {
+    return emptyTrash(this.store, ids);
+  }
+
+  setNotes(id: number, notes: string | null): void {
+    this.store.setNotes(id, notes);
+  }
+
+  addTag(id: number, tag: string): readonly string[] {
+    this.store.addTag(id, tag);
+    return this.store.getRun(id).tags;
+  }
+
+  removeTag(id: number, tag: string): readonly string[] {
+    this.store.removeTag(id, tag);
+    return this.store.getRun(id).tags;
   }
 }

@@ -63,9 +63,10 @@ function insertRun(ctx: StoreContext, r: ExportedRun, sweepId: number | null, wa
   if (hash !== r.configHash) warnings.push(`run ${r.uuid}: config hash recomputed (${hash.slice(0, 12)}…)`);
   let status = r.status;
   let detail = r.statusDetail;
-  if (status === 'running') {
+  if (status === 'running' || status === 'queued') {
+    // no process here owns it: an active run arrives interrupted (resume continues it from its checkpoint)
+    detail = `interrupted: imported while ${status} elsewhere`;
     status = 'interrupted';
-    detail = 'interrupted: imported while running elsewhere';
   }
   const json = (v: unknown, field: string): string | null =>
     v === undefined || v === null ? null : canonicalJson(v, `run ${r.uuid} ${field}`);

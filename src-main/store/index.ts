@@ -9,6 +9,9 @@
  *   last point, ~2.5x faster than the ROW_NUMBER() window); wider ones are built from level-of-detail blocks
  *   (scalar_blocks, kept in the same transaction as the scalars), so a point may span up to 2 pixels.
  * - runs.cancel_requested_at (requestCancel / heartbeat) and requeue() serve cross-process cancel and resume-in-place.
+ * - every read judges liveness (liveness.ts): a dead owner's `running` run reads as `interrupted`, its queued
+ *   runs as orphaned; writers persist that (reconcile, adoptOrphans). run_changes (triggers) + PRAGMA
+ *   data_version let other processes follow changes. Trash: soft delete, restore, purgeDeleted (+ VACUUM).
  */
 export { openStore, Store, type OpenStoreOptions } from './store';
 export { defaultDbPath, APP_DIR_NAME, DB_FILE_NAME } from './paths';
@@ -17,6 +20,9 @@ export { MetricWriter, type MetricWriterOptions, type FlushUpdate } from './writ
 export { canonicalJson, configHash, HASH_EXCLUDED_KEYS } from './canonical';
 export { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations';
 export { STALE_HEARTBEAT_MS, processAlive, type ReconcileOptions } from './reconcile';
+export { judge, THIS_HOST, type LivenessOptions, type Verdict } from './liveness';
+export { setReadLiveness } from './run-queries';
+export type { PurgeReport } from './trash';
 export { DEFAULT_BUCKETS } from './series';
 export { DEFAULT_KEEP_CHECKPOINTS } from './checkpoints';
 export {

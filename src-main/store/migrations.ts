@@ -109,6 +109,34 @@ CREATE TABLE checkpoints(
   PRIMARY KEY(run_id, step));
 `;
 
+/** ms since the epoch, inside SQL (triggers have no Date.now()). */
+const NOW_MS = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
+const bump = (runId: string) =>
+  `INSERT INTO run_changes(run_id, seq, at) VALUES (${runId}, (SELECT COALESCE(MAX(seq), 0) + 1 FROM run_changes), ${NOW_MS})
+     ON CONFLICT(run_id) DO UPDATE SET seq = excluded.seq, at = excluded.at;`;
+
+/**
+ * run_changes: one row per run, its `seq` raised (by triggers, so every writer is covered) whenever the run's
+ * row, tags or metric summaries change or the run is purged. A process watching the file (PRAGMA data_version)
+ * reads `seq > last seen` to learn which runs to re-read. owner_host: pids are only probed on their own host.
+ */
+const V4_CHANGES = `
+ALTER TABLE runs ADD COLUMN owner_host TEXT;
+CREATE TABLE run_changes(
+  run_id INTEGER PRIMARY KEY,
+  seq    INTEGER NOT NULL,
+  at     INTEGER NOT NULL);
+CREATE INDEX run_changes_by_seq ON run_changes(seq);
+CREATE TRIGGER runs_changed_insert AFTER INSERT ON runs BEGIN ${bump('NEW.id')} END;
+CREATE TRIGGER runs_changed_update AFTER UPDATE ON runs BEGIN ${bump('NEW.id')} END;
+CREATE TRIGGER runs_changed_delete AFTER DELETE ON runs BEGIN ${bump('OLD.id')} END;
+CREATE TRIGGER run_tags_changed_insert AFTER INSERT ON run_tags BEGIN ${bump('NEW.run_id')} END;
+CREATE TRIGGER run_tags_changed_delete AFTER DELETE ON run_tags BEGIN ${bump('OLD.run_id')} END;
+CREATE TRIGGER run_summary_changed_insert AFTER INSERT ON run_summary BEGIN ${bump('NEW.run_id')} END;
+CREATE TRIGGER run_summary_changed_update AFTER UPDATE ON run_summary BEGIN ${bump('NEW.run_id')} END;
+INSERT INTO run_changes(run_id, seq, at) SELECT id, id, ${NOW_MS} FROM runs;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: (db) => db.exec(V1_SCHEMA) },
   {
@@ -137,6 +165,11 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY(run_id, key_id, shift, block)) WITHOUT ROWID`);
       db.exec(backfillSql());
     },
+  },
+  {
+    version: 4,
+    name: 'owner host and the change log other processes watch',
+    up: (db) => db.exec(V4_CHANGES),
   },
 ];
 

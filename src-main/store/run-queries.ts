@@ -1,5 +1,6 @@
 import type { StoreContext } from './context';
 import { StoreError } from './errors';
+import { judge, type LivenessOptions } from './liveness';
 import { assertStatus } from './runs';
 import { readStoredConfig, readStoredResult } from './stored-config';
 import { flagToNumber } from './values';
@@ -22,7 +23,7 @@ type RunRow = [
   envJson: string | null, createdAt: number, startedAt: number | null, finishedAt: number | null,
   heartbeatAt: number | null, ownerPid: number | null, lastStep: number | null, error: string | null,
   notes: string | null, resumedFrom: number | null, sweepId: number | null, resultJson: string | null,
-  deletedAt: number | null, tagsJson: string, summariesJson: string, cancelRequestedAt: number | null,
+  deletedAt: number | null, tagsJson: string, summariesJson: string, cancelRequestedAt: number | null, ownerHost: string | null,
 ];
 
 /** [keyId, lastStep, lastValue, lastFlag, min, minStep, max, maxStep, n, nNonFinite] per summary row. */
@@ -37,7 +38,7 @@ const RUN_SELECT = `SELECT r.id, r.uuid, r.name, r.kind, r.status, r.status_deta
      WHERE rt.run_id = r.id ORDER BY t.name) t) AS tags,
   (SELECT json_group_array(json_array(s.key_id, s.last_step, s.last_value, s.last_flag, s.min_value, s.min_step,
      s.max_value, s.max_step, s.n, s.n_nonfinite)) FROM run_summary s WHERE s.run_id = r.id) AS summaries,
-  r.cancel_requested_at
+  r.cancel_requested_at, r.owner_host
   FROM runs r`;
 
 const ORDER_COLUMNS = {
@@ -46,6 +47,7 @@ const ORDER_COLUMNS = {
   status: 'r.status',
   id: 'r.id',
   finished: 'r.finished_at',
+  deleted: 'r.deleted_at',
 } as const;
 
 function parseJson(text: string | null): unknown {
@@ -70,16 +72,29 @@ function keyNames(ctx: StoreContext): Map<number, string> {
   return new Map(rows);
 }
 
-function toRecord(r: RunRow, names: Map<number, string>): RunRecord {
+/** Liveness of every read (liveness.ts); tests pass a fixed clock or probe. */
+let readOptions: LivenessOptions & { now?: () => number } = {};
+export function setReadLiveness(opts: LivenessOptions & { now?: () => number }): void {
+  readOptions = opts;
+}
+
+function toRecord(r: RunRow, names: Map<number, string>, now: number): RunRecord {
   const summaries: Record<string, MetricSummary> = {};
   for (const s of JSON.parse(r[25]) as SummaryTuple[]) summaries[names.get(s[0]) ?? `#${s[0]}`] = toSummary(s);
+  const verdict =
+    r[4] === 'running' || r[4] === 'queued'
+      ? judge({ status: r[4], ownerPid: r[16], ownerHost: r[27], heartbeatAt: r[15], startedAt: r[13], createdAt: r[12] }, now, readOptions)
+      : null;
+  const interrupted = verdict?.kind === 'interrupted';
   return {
     id: r[0],
     uuid: r[1],
     name: r[2],
     kind: r[3],
-    status: r[4],
-    statusDetail: r[5],
+    status: interrupted ? 'interrupted' : r[4],
+    storedStatus: r[4],
+    orphaned: verdict?.kind === 'orphaned',
+    statusDetail: verdict !== null && verdict.kind !== 'ok' ? verdict.detail : r[5],
     config: readStoredConfig(JSON.parse(r[6]) as Record<string, unknown>),
     configHash: r[7],
     seed: r[8],
@@ -88,9 +103,10 @@ function toRecord(r: RunRow, names: Map<number, string>): RunRecord {
     env: parseJson(r[11]),
     createdAt: r[12],
     startedAt: r[13],
-    finishedAt: r[14],
+    finishedAt: interrupted ? (r[14] ?? verdict.since) : r[14],
     heartbeatAt: r[15],
     ownerPid: r[16],
+    ownerHost: r[27],
     lastStep: r[17],
     error: r[18],
     notes: r[19],
@@ -107,7 +123,8 @@ function toRecord(r: RunRow, names: Map<number, string>): RunRecord {
 function toRecords(ctx: StoreContext, rows: RunRow[]): RunRecord[] {
   if (rows.length === 0) return [];
   const names = keyNames(ctx);
-  return rows.map((r) => toRecord(r, names));
+  const now = readOptions.now?.() ?? Date.now();
+  return rows.map((r) => toRecord(r, names, now));
 }
 
 export function getRun(ctx: StoreContext, id: number): RunRecord {
@@ -133,13 +150,18 @@ function escapeLike(text: string): string {
 function buildWhere(q: ListRunsQuery): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (q.includeDeleted !== true) where.push('r.deleted_at IS NULL');
+  if (q.onlyDeleted === true) where.push('r.deleted_at IS NOT NULL');
+  else if (q.includeDeleted !== true) where.push('r.deleted_at IS NULL');
   if (q.status !== undefined) {
     const list: readonly RunStatus[] = typeof q.status === 'string' ? [q.status] : q.status;
     list.forEach((s) => assertStatus(s));
     if (list.length === 0) where.push('0');
-    else where.push(`r.status IN (${list.map(() => '?').join(', ')})`);
-    params.push(...list);
+    else {
+      // the shown status of a dead owner's `running` run is `interrupted`: look in both, judge after reading
+      const stored = list.includes('interrupted') && !list.includes('running') ? [...list, 'running'] : list;
+      where.push(`r.status IN (${stored.map(() => '?').join(', ')})`);
+      params.push(...stored);
+    }
   }
   if (q.kind !== undefined) {
     if (!RUN_KINDS.includes(q.kind)) throw new StoreError('INVALID', `kind: unknown run kind ${String(q.kind)}`);
@@ -200,7 +222,10 @@ function readRuns(ctx: StoreContext, q: ListRunsQuery): RunRecord[] {
     .stmt(`${RUN_SELECT} ${sql} ORDER BY ${column} ${dir}, r.id ${dir} LIMIT ? OFFSET ?`)
     .raw(true)
     .all(...params, limit, offset) as RunRow[];
-  return toRecords(ctx, rows);
+  const records = toRecords(ctx, rows);
+  if (q.status === undefined) return records;
+  const wanted = new Set<RunStatus>(typeof q.status === 'string' ? [q.status] : q.status);
+  return records.filter((r) => wanted.has(r.status));
 }
 
 export function countRuns(ctx: StoreContext, q: ListRunsQuery = {}): number {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { canonicalJson, configHash } from './canonical';
+import { THIS_HOST } from './liveness';
 import type { StoreContext } from './context';
 import { StoreError } from './errors';
 import {
@@ -87,10 +88,10 @@ export function markStarted(ctx: StoreContext, id: number, info: StartInfo, now 
   const changed = ctx
     .stmt(
       `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?), heartbeat_at = ?,
-              backend = ?, owner_pid = ?, env_json = ?
+              backend = ?, owner_pid = ?, owner_host = ?, env_json = ?
        WHERE id = ? AND status IN ('queued', 'running')`,
     )
-    .run(now, now, info.backend, info.ownerPid, optionalJson(info.env, 'env'), id).changes;
+    .run(now, now, info.backend, info.ownerPid, THIS_HOST, optionalJson(info.env, 'env'), id).changes;
   if (changed === 0) {
     const status = currentStatus(ctx, id);
     throw new StoreError('STATE', `run ${id} is ${status}; only a queued run can start`);
@@ -110,19 +111,31 @@ export function heartbeat(ctx: StoreContext, id: number, lastStep: number | null
   return { cancelRequested: row.cancel_requested_at !== null };
 }
 
-/** Asks the process that owns a queued or running run to cancel it (it sees this in its next heartbeat). */
-export function requestCancel(ctx: StoreContext, id: number, now = Date.now()): void {
+/**
+ * THE cancel request, whoever asks: a queued run is cancelled at once (whichever process queued it drops it when
+ * it comes to start it); a running run gets `cancel_requested_at`, which its owner sees within a second and stops
+ * the worker. Returns what happened.
+ */
+export function requestCancel(ctx: StoreContext, id: number, now = Date.now()): 'cancelled' | 'requested' {
   ctx.assertWritable('request a cancel');
-  const changed = ctx
-    .stmt(
-      `UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ?)
-       WHERE id = ? AND status IN ('queued', 'running')`,
-    )
-    .run(now, id).changes;
-  if (changed === 0) {
-    const status = currentStatus(ctx, id);
-    throw new StoreError('STATE', `run ${id} is ${status}; only a queued or running run can be cancelled`);
-  }
+  return ctx.db
+    .transaction((): 'cancelled' | 'requested' => {
+      const queued = ctx
+        .stmt(
+          `UPDATE runs SET status = 'cancelled', finished_at = ?, status_detail = 'cancelled while queued',
+                  cancel_requested_at = COALESCE(cancel_requested_at, ?)
+           WHERE id = ? AND status = 'queued'`,
+        )
+        .run(now, now, id).changes;
+      if (queued > 0) return 'cancelled';
+      const running = ctx
+        .stmt(`UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ?) WHERE id = ? AND status = 'running'`)
+        .run(now, id).changes;
+      if (running > 0) return 'requested';
+      const status = currentStatus(ctx, id);
+      throw new StoreError('STATE', `run ${id} is ${status}; only a queued or running run can be cancelled`);
+    })
+    .immediate();
 }
 
 export function cancelRequested(ctx: StoreContext, id: number): boolean {
@@ -147,7 +160,7 @@ export function requeue(ctx: StoreContext, id: number): void {
   ctx
     .stmt(
       `UPDATE runs SET status = 'queued', status_detail = ?, finished_at = NULL, error = NULL, owner_pid = NULL,
-              cancel_requested_at = NULL
+              owner_host = NULL, cancel_requested_at = NULL
        WHERE id = ?`,
     )
     .run(`requeued after it was ${status}`, id);

@@ -10,7 +10,9 @@ import { importRuns, type ImportOptions, type ImportReport } from './import';
 import { userVersion } from './migrations';
 import { upgradeStoredConfigs } from './stored-config';
 import { defaultDbPath } from './paths';
-import { reconcile, type ReconcileOptions } from './reconcile';
+import { changesSince, dataVersion, lastChangeSeq } from './changes';
+import { adoptOrphans, claimQueued, reconcile, type ReconcileOptions } from './reconcile';
+import { purgeDeleted, type PurgeReport } from './trash';
 import { countRuns, getRun, getRunByUuid, listRuns, seedGroups } from './run-queries';
 import * as runs from './runs';
 import { getSeries, getSeriesMany, getSnapshot, getSnapshots, metricKeys, snapshotSteps } from './series';
@@ -97,9 +99,9 @@ export class Store {
   heartbeat(id: number, lastStep: number | null = null): HeartbeatInfo {
     return runs.heartbeat(this.ctx, id, lastStep);
   }
-  /** From another process (e.g. `scl-lab cancel`): the owner sees it in its next heartbeat. */
-  requestCancel(id: number): void {
-    runs.requestCancel(this.ctx, id);
+  /** THE cancel request, from any process: a queued run is cancelled at once, a running one's owner stops it. */
+  requestCancel(id: number): 'cancelled' | 'requested' {
+    return runs.requestCancel(this.ctx, id);
   }
   cancelRequested(id: number): boolean {
     return runs.cancelRequested(this.ctx, id);
@@ -138,12 +140,35 @@ export class Store {
   restoreRun(id: number): void {
     runs.restoreRun(this.ctx, id);
   }
+  /** Hard-deletes trashed runs (all without ids) with every row of theirs, then VACUUMs; says how much it freed. */
+  purgeDeleted(ids?: readonly number[]): PurgeReport {
+    return purgeDeleted(this.ctx, ids);
+  }
   seedGroups(q: Pick<ListRunsQuery, 'kind' | 'sweepId' | 'status'> = {}): SeedGroup[] {
     return seedGroups(this.ctx, q);
   }
   /** At start-up: runs left `running` by a dead owner or without a heartbeat for 30 s become `interrupted`. */
   reconcile(now: number = Date.now(), opts: ReconcileOptions = {}): number[] {
     return reconcile(this.ctx, now, opts);
+  }
+  /** Queued runs of dead owners become `pid`'s; returns their ids (oldest first) for its runner to enqueue. */
+  adoptOrphans(pid: number, opts: ReconcileOptions & { only?: readonly number[]; now?: number } = {}): number[] {
+    return adoptOrphans(this.ctx, pid, opts.now ?? Date.now(), opts);
+  }
+  /** Records that `pid` holds this queued run in its queue (false if it is not queued any more). */
+  claimQueued(id: number, pid: number): boolean {
+    return claimQueued(this.ctx, id, pid);
+  }
+
+  // ---- following other processes' changes ----
+  dataVersion(): number {
+    return dataVersion(this.ctx);
+  }
+  lastChangeSeq(): number {
+    return lastChangeSeq(this.ctx);
+  }
+  changesSince(seq: number, limit?: number): { runId: number; seq: number }[] {
+    return changesSince(this.ctx, seq, limit);
   }
 
   // ---- metrics ----

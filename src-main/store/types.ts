@@ -25,7 +25,12 @@ export interface RunRecord {
   readonly uuid: string;
   readonly name: string | null;
   readonly kind: RunKind;
+  /** As shown: the stored status judged by the liveness rule (a dead owner's `running` run is `interrupted`). */
   readonly status: RunStatus;
+  /** As stored in the row (a writer's reconcile() persists the judged status). */
+  readonly storedStatus: RunStatus;
+  /** Queued, but its owner is gone: nobody will run it unless a process adopts it or the user requeues it. */
+  readonly orphaned: boolean;
   readonly statusDetail: string | null;
   readonly config: Record<string, unknown>;
   readonly configHash: string;
@@ -38,6 +43,7 @@ export interface RunRecord {
   readonly finishedAt: number | null;
   readonly heartbeatAt: number | null;
   readonly ownerPid: number | null;
+  readonly ownerHost: string | null;
   readonly lastStep: number | null;
   readonly error: string | null;
   readonly notes: string | null;
@@ -78,7 +84,7 @@ export interface FinishInfo {
   readonly detail?: string | null;
 }
 
-export type RunOrderBy = 'created' | 'name' | 'status' | 'id' | 'finished';
+export type RunOrderBy = 'created' | 'name' | 'status' | 'id' | 'finished' | 'deleted';
 
 export interface ListRunsQuery {
   readonly status?: RunStatus | readonly RunStatus[];
@@ -91,6 +97,8 @@ export interface ListRunsQuery {
   readonly ids?: readonly number[];
   readonly kind?: RunKind;
   readonly includeDeleted?: boolean;
+  /** Only runs in the trash (soft-deleted). */
+  readonly onlyDeleted?: boolean;
   readonly limit?: number; // default 10_000
   readonly offset?: number;
   readonly orderBy?: RunOrderBy; // default 'created'

@@ -18,7 +18,8 @@ import type {
 export type { EventName, EventPayload, MethodInput, MethodName, MethodOutput };
 export type FieldIssue = { field: string; message: string };
 export type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/** 'unauthorized': the server refused this tab's token (it belongs to an earlier `scl-lab serve`): no more retries. */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'unauthorized';
 
 export interface Client {
   readonly transport: 'electron' | 'http';
@@ -140,12 +141,27 @@ export function httpClient(opts: HttpOptions): Client {
   let timer: ReturnType<typeof setTimeout> | null = null;
 
   const setState = (s: ConnectionState) => {
+    if (state === 'unauthorized') return; // final: a new token needs a new page
     state = s;
     for (const l of connListeners) l(s);
   };
 
+  /** A refused WebSocket says nothing about why: ask the API whether the token is still good. */
+  const tokenRefused = async (): Promise<boolean> => {
+    try {
+      const res = await doFetch(new URL('/api/app.info', base).href, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...(opts.token ? { Authorization: `Bearer ${opts.token}` } : {}) },
+        body: '{}',
+      });
+      return res.status === 401;
+    } catch {
+      return false; // the server is not there (yet): keep retrying
+    }
+  };
+
   const connect = () => {
-    if (ws || !WS) return;
+    if (ws || !WS || state === 'unauthorized') return;
     const url = new URL('/events', base);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     if (opts.token) url.searchParams.set('token', opts.token);
@@ -176,11 +192,12 @@ export function httpClient(opts: HttpOptions): Client {
       ws = null;
       setState('closed');
       if (timer === null) {
-        // reconnect with backoff (0.5 s .. 10 s) while anyone listens
+        // reconnect with backoff (0.5 s .. 10 s) while anyone listens, unless the server refuses our token
         const delay = Math.min(10_000, 500 * 2 ** retry++);
         timer = setTimeout(() => {
           timer = null;
-          if (listeners.size > 0 || connListeners.size > 0) connect();
+          if (listeners.size === 0 && connListeners.size === 0) return;
+          void tokenRefused().then((refused) => (refused ? setState('unauthorized') : connect()));
         }, delay);
       }
     };
@@ -203,6 +220,7 @@ export function httpClient(opts: HttpOptions): Client {
       } catch (e) {
         throw new ApiError({ code: 'INTERNAL', message: `cannot reach the lab server: ${(e as Error).message}` });
       }
+      if (res.status === 401) setState('unauthorized');
       if (res.ok) {
         // the success path parses straight from the body (big series / lists: no intermediate string)
         if (res.status === 204) return undefined as never;
@@ -239,6 +257,29 @@ export function httpClient(opts: HttpOptions): Client {
     },
   };
 }
+
+/**
+ * Calls `fn` each time the live connection comes back after it was lost (events may have been missed meanwhile:
+ * refetch what the page shows). Returns the unsubscribe function.
+ */
+export function onReconnect(client: Client, fn: () => void): () => void {
+  let lost = false;
+  let opened = false;
+  return (
+    client.onConnection?.((s) => {
+      if (s === 'open') {
+        if (opened && lost) fn();
+        opened = true;
+        lost = false;
+      } else if (opened) lost = true;
+    }) ?? (() => {})
+  );
+}
+
+/** What to tell the user whose tab holds the token of an earlier `scl-lab serve` process. */
+export const STALE_TOKEN_MESSAGE =
+  'This tab belongs to an earlier scl-lab serve: its token is no longer accepted. Open the URL that the running ' +
+  '"scl-lab serve" printed (it carries the new token), or start "scl-lab serve" again and open its URL.';
 
 /** The client for this page: Electron's bridge when present, else HTTP + WebSocket to this origin. */
 export function createClient(): Client {

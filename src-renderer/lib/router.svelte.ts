@@ -1,10 +1,11 @@
-/** Hash routing: #/runs, #/new[?from=ID], #/run/ID, #/compare?ids=1,2,3, #/reproduce[?sweep=ID]. */
+/** Hash routing: #/runs, #/new[?from=ID], #/run/ID, #/compare?ids=1,2,3, #/reproduce[?sweep=ID], #/trash. */
 export type Route =
   | { page: 'runs' }
   | { page: 'new'; from?: number }
   | { page: 'run'; id: number }
   | { page: 'compare'; ids: number[] }
-  | { page: 'reproduce'; sweep?: number };
+  | { page: 'reproduce'; sweep?: number }
+  | { page: 'trash' };
 
 export function parseHash(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
@@ -28,6 +29,7 @@ export function parseHash(hash: string): Route {
     const sweep = Number(q.get('sweep'));
     return Number.isInteger(sweep) && sweep > 0 ? { page: 'reproduce', sweep } : { page: 'reproduce' };
   }
+  if (parts[0] === 'trash') return { page: 'trash' };
   return { page: 'runs' };
 }
 
@@ -43,6 +45,8 @@ export function href(r: Route): string {
       return `#/compare?ids=${r.ids.join(',')}`;
     case 'reproduce':
       return r.sweep ? `#/reproduce?sweep=${r.sweep}` : '#/reproduce';
+    case 'trash':
+      return '#/trash';
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The runs the table shows, loaded in pages: the first page (the newest runs) makes the table usable at
- * once, the rest follows in chunks. Live changes patch single rows (runs.get) instead of reloading 10,000.
+ * once, the rest follows in chunks. Live changes patch the changed rows (runs.list by ids) instead of reloading 10,000.
  */
 import type { Client, MethodInput } from './client';
 import type { RunRow } from './run-fields';
@@ -10,7 +10,10 @@ export const CHUNK = 5000;
 
 export type ListFilters = Omit<MethodInput<'runs.list'>, 'limit' | 'offset'>;
 
-const LIVE_FIELDS = ['status', 'statusDetail', 'summaries', 'lastStep', 'backend', 'startedAt', 'finishedAt', 'error', 'tags', 'notes'] as const;
+const LIVE_FIELDS = [
+  'status', 'statusDetail', 'summaries', 'lastStep', 'backend', 'startedAt', 'finishedAt', 'error', 'tags', 'notes', 'name',
+  'orphaned', 'ownerPid', 'cancelRequested', 'deletedAt',
+] as const;
 
 export class RunList {
   runs = $state.raw<RunRow[]>([]);
@@ -54,32 +57,38 @@ export class RunList {
     }
   }
 
-  /** Re-read these runs (status, summaries, ...); unknown ids mean new runs: merge the newest page. */
+  /**
+   * Re-read these runs (status, summaries, tags, ...): runs deleted or purged meanwhile leave the list; unknown
+   * ids (new runs, runs restored from the trash) are added if they match the filters.
+   */
   async refresh(ids: readonly number[]): Promise<void> {
     const known = new Set(this.runs.map((r) => r.id));
-    const fresh = await Promise.all(ids.filter((id) => known.has(id)).map((id) => this.client.call('runs.get', { id }).catch(() => null)));
-    const byId = new Map(fresh.filter((r): r is NonNullable<typeof r> => r !== null).map((r) => [r.id, r]));
-    if (byId.size) {
-      this.runs = this.runs.map((r) => {
-        const f = byId.get(r.id);
-        if (!f) return r;
-        const patch: Partial<RunRow> = {};
-        for (const k of LIVE_FIELDS) (patch as Record<string, unknown>)[k] = f[k];
-        return { ...r, ...patch };
-      });
+    const mine = ids.filter((id) => known.has(id));
+    const unknown = ids.filter((id) => !known.has(id));
+    const fresh = mine.length ? (await this.client.call('runs.list', { ...this.filters, ids: mine, limit: mine.length })).runs : [];
+    const byId = new Map(fresh.map((r) => [r.id, r]));
+    if (mine.length) {
+      // a run that no longer matches (deleted, purged, or its status left the filter) leaves the list
+      const gone = new Set(mine.filter((id) => !byId.has(id)));
+      this.runs = this.runs
+        .filter((r) => !gone.has(r.id))
+        .map((r) => {
+          const f = byId.get(r.id);
+          if (!f) return r;
+          const patch: Partial<RunRow> = {};
+          for (const k of LIVE_FIELDS) (patch as Record<string, unknown>)[k] = f[k];
+          return { ...r, ...patch };
+        });
+      this.total = Math.max(0, this.total - gone.size);
     }
-    if (ids.some((id) => !known.has(id))) await this.mergeNewest();
-  }
-
-  private async mergeNewest(): Promise<void> {
-    const my = this.seq;
-    const page = await this.client.call('runs.list', { ...this.filters, limit: FIRST_PAGE });
-    if (my !== this.seq) return;
-    const known = new Set(this.runs.map((r) => r.id));
-    const added = page.runs.filter((r) => !known.has(r.id));
-    if (added.length) {
-      this.runs = [...added, ...this.runs];
-      this.total = Math.max(page.total, this.runs.length);
+    if (unknown.length) {
+      const added = (await this.client.call('runs.list', { ...this.filters, ids: unknown, limit: unknown.length })).runs;
+      const now = new Set(this.runs.map((r) => r.id));
+      const fresh2 = added.filter((r) => !now.has(r.id));
+      if (fresh2.length) {
+        this.runs = [...fresh2, ...this.runs].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
+        this.total += fresh2.length;
+      }
     }
   }
 

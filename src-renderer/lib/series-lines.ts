@@ -1,6 +1,6 @@
 /** Contract series -> chart lines: one run as is (decimated buckets keep a min..max band), seed groups as mean ± std. */
 import type { Series } from '../../src-main/api/contract';
-import type { Line } from '../components/charts/series-config';
+import type { Line } from './chart-line';
 import { meanStd } from './stats';
 
 export type { Series };

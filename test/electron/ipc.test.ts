@@ -103,7 +103,7 @@ describe('preload <-> ipcMain handlers <-> createApi', () => {
     dir = mkdtempSync(join(tmpdir(), 'scl-electron-ipc-'));
     store = openStore(join(dir, 'runs.sqlite'));
     runner = new Runner(store, { concurrency: 1 });
-    api = createApi({ store, runner, service: new RunService(store, runner), dbPath: store.file, mode: 'electron' });
+    api = createApi({ service: new RunService(store, runner), dbPath: store.file, mode: 'electron' });
     hub = createEventHub(runner, { progressIntervalMs: 0, onError: (m) => logs.push(m) });
     dispose = registerIpc({ ipcMain: fakeIpcMain, api, hub, targets: () => [wc], log: (l) => logs.push(l) });
   });

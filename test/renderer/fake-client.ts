@@ -1,5 +1,5 @@
 /** A fake API client for component tests: per-method handlers, a call log, and events pushed by hand. */
-import type { Client, EventName, EventPayload, MethodInput, MethodName, MethodOutput } from '../../src-renderer/lib/client';
+import type { Client, ConnectionState, EventName, EventPayload, MethodInput, MethodName, MethodOutput } from '../../src-renderer/lib/client';
 
 type Handler<M extends MethodName> = (input: MethodInput<M>) => MethodOutput<M> | Promise<MethodOutput<M>>;
 export type Handlers = { [M in MethodName]?: Handler<M> };
@@ -8,12 +8,16 @@ export interface FakeClient extends Client {
   calls: { method: MethodName; input: unknown }[];
   callsOf<M extends MethodName>(m: M): MethodInput<M>[];
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  /** Moves the live-connection state (reconnects, a refused token). */
+  connection(s: ConnectionState): void;
   handlers: Handlers;
 }
 
 export function fakeClient(handlers: Handlers = {}): FakeClient {
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const calls: { method: MethodName; input: unknown }[] = [];
+  const connListeners = new Set<(s: ConnectionState) => void>();
+  let state: ConnectionState = 'open';
   const c: FakeClient = {
     transport: 'http',
     handlers,
@@ -33,6 +37,15 @@ export function fakeClient(handlers: Handlers = {}): FakeClient {
     },
     emit(event, payload) {
       for (const l of listeners.get(event) ?? []) l(payload);
+    },
+    onConnection(listener) {
+      connListeners.add(listener);
+      listener(state);
+      return () => connListeners.delete(listener);
+    },
+    connection(s) {
+      state = s;
+      for (const l of [...connListeners]) l(s);
     },
   };
   return c;

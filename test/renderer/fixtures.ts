@@ -37,6 +37,10 @@ export function makeRun(id: number, over: Partial<RunRow> = {}): RunRow {
     notes: null,
     sweepId: null,
     resumedFrom: null,
+    orphaned: false,
+    ownerPid: null,
+    cancelRequested: false,
+    deletedAt: null,
     tags: [],
     summaries: {
       'geom/deltaOF': summary(relu ? 0.001 * id : 0.5 + 0.0001 * id),

@@ -148,7 +148,7 @@ describe('Runs page', () => {
     const dialog = document.querySelector('dialog')!;
     expect(dialog.hasAttribute('open')).toBe(true);
     expect(client.callsOf('runs.delete')).toHaveLength(0);
-    await fireEvent.click(within(dialog).getByRole('button', { name: 'Delete' }));
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Move to Trash' }));
     await waitFor(() => expect(client.callsOf('runs.delete')).toEqual([{ ids: [9999, 9998] }]));
 
     await fireEvent.click(rowOf(10_000));

@@ -61,11 +61,12 @@ describe('export / import', () => {
     for (const srcId of ids) {
       const uuid = src.getRun(srcId).uuid;
       const dstRun = dst.getRunByUuid(uuid)!;
-      // local ids differ; the owner pid is machine-local and not exported
-      const { id: _a, resumedFrom: _b, sweepId: _c, ownerPid: _g, ...srcRest } = src.getRun(srcId);
-      const { id: _d, resumedFrom: _e, sweepId: _f, ownerPid, ...dstRest } = dstRun;
+      // local ids differ; the owner pid and host are machine-local and not exported
+      const { id: _a, resumedFrom: _b, sweepId: _c, ownerPid: _g, ownerHost: _h, ...srcRest } = src.getRun(srcId);
+      const { id: _d, resumedFrom: _e, sweepId: _f, ownerPid, ownerHost, ...dstRest } = dstRun;
       expect(dstRest).toEqual(srcRest);
       expect(ownerPid).toBeNull();
+      expect(ownerHost).toBeNull();
       for (const key of ['train/loss', 'geom/nc1']) {
         expect(dst.getSeries(dstRun.id, key, { buckets: 10_000 }).points).toEqual(src.getSeries(srcId, key, { buckets: 10_000 }).points);
       }

@@ -2,19 +2,9 @@
 import { withAlpha } from '../../lib/colors';
 import type { ChartConfiguration, ChartDataset, RefLine } from './chart-setup';
 
-export interface XY {
-  x: number;
-  y: number | null;
-}
+import type { Line, XY } from '../../lib/chart-line';
 
-export interface Line {
-  label: string;
-  color: string;
-  points: XY[];
-  /** A shaded band (min/max of decimated buckets, or mean ± std over seeds). */
-  band?: { x: number; lo: number | null; hi: number | null }[];
-  width?: number;
-}
+export type { Line, XY };
 
 export interface SeriesChartOptions {
   logY?: boolean;
