@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { classCounts } from '../../science/imbalance';
+import { lbfgsOptimizerSchema, stopRuleSchema } from './lbfgs';
 
 const positiveInt = (what: string) =>
   z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be > 0`);
@@ -60,11 +61,18 @@ export const lossFormSchema = z.enum(['paper', 'supcon-mean'], {
   error: 'lossForm must be "paper" (sum over anchors) or "supcon-mean" (HobbitLong mean form, x tau/0.07)',
 });
 
-export const ufmOptimizerSchema = z.strictObject({
-  name: z.enum(['gd', 'momentum', 'adam'], { error: 'optimizer.name must be gd, momentum or adam' }),
-  lr: z.number().positive('lr must be > 0'),
-  momentum: z.number().min(0).lt(1, 'momentum must be in [0, 1)').default(0.9),
-});
+export const ufmOptimizerSchema = z.discriminatedUnion(
+  'name',
+  [
+    z.strictObject({
+      name: z.enum(['gd', 'momentum', 'adam'], { error: 'optimizer.name must be gd, momentum or adam' }),
+      lr: z.number().positive('lr must be > 0'),
+      momentum: z.number().min(0).lt(1, 'momentum must be in [0, 1)').default(0.9),
+    }),
+    lbfgsOptimizerSchema,
+  ],
+  { error: 'optimizer.name must be gd, momentum, adam or lbfgs' },
+);
 
 const commonRunFields = {
   name: z.string().max(200).optional(),
@@ -84,6 +92,8 @@ export const ufmConfigSchema = z.strictObject({
   kind: z.literal('ufm'),
   ...commonRunFields,
   optimizer: ufmOptimizerSchema,
+  /** Convergence-based stopping; epochs stays the maximum. */
+  stop: stopRuleSchema.optional(),
   /** Initialisation scale is irrelevant after projection; init is a seeded Gaussian, projected. */
 });
 export type UfmConfig = z.infer<typeof ufmConfigSchema>;
@@ -211,6 +221,13 @@ function crossFieldIssues(c: RunConfig): ConfigIssue[] {
       issues.push({ field: 'schedule.milestones', message: `a milestone is beyond epochs (${c.epochs})` });
     }
   }
+  if (c.kind === 'ufm' && c.optimizer.name === 'lbfgs') {
+    if (c.batching.stepPer !== 'epoch') issues.push({ field: 'batching.stepPer', message: 'lbfgs needs "epoch" (one deterministic objective)' });
+    if (c.batching.strategy !== 'full' && c.batching.strategy !== 'fixed')
+      issues.push({ field: 'batching.strategy', message: `lbfgs needs "full" or "fixed" batches (the same objective every iteration), not "${c.batching.strategy}"` });
+  }
+  if (c.kind === 'ufm' && c.stop?.gapBelow !== undefined && !c.relu)
+    issues.push({ field: 'stop.gapBelow', message: 'needs relu: true (the optimality gap is known in closed form for UFM+ only)' });
   const counts = classCounts(c.imbalance, c.classes);
   if (c.imbalance.profile === 'custom' && counts.length !== c.classes) {
     issues.push({ field: 'imbalance.counts', message: `has ${counts.length} entries but classes is ${c.classes}` });
