@@ -2,6 +2,7 @@
 import type { RunConfig } from '../api/schema/config';
 import type { RunResult } from '../api/schema/result';
 import type { ConditionReport } from '../science/analyser';
+import { describeStop } from '../science/stop';
 
 const f = (x: number | null | undefined, digits = 4) =>
   x === null || x === undefined ? '—' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(digits);
@@ -9,7 +10,8 @@ const f = (x: number | null | undefined, digits = 4) =>
 export function describeConfig(c: RunConfig): string {
   if (c.kind === 'embeddings') return `embeddings ${c.file}${c.labels ? ` (labels ${c.labels})` : ''}`;
   const what = c.kind === 'deep' ? `deep ${c.dataset.name} ${c.model.name} ${c.loss}${c.loss === 'scl' ? ` views=${c.views}` : ''}` : 'ufm';
-  return `${what}  k=${c.classes} d=${c.dim} relu=${c.relu} tau=${c.temperature} ${c.batching.strategy}${c.batching.binding ? '+binding' : ''} epochs=${c.epochs} seed=${c.seed}`;
+  const solver = c.kind === 'ufm' ? ` ${c.optimizer.name}` : '';
+  return `${what}${solver}  k=${c.classes} d=${c.dim} relu=${c.relu} tau=${c.temperature} ${c.batching.strategy}${c.batching.binding ? '+binding' : ''} epochs=${c.epochs} seed=${c.seed}`;
 }
 
 export function formatResult(r: RunResult): string {
@@ -19,7 +21,8 @@ export function formatResult(r: RunResult): string {
   lines.push(`  ${describeConfig(c)}`);
   const m = r.final;
   if (m) {
-    lines.push(`  epoch ${m.epoch}`);
+    lines.push(`  epoch ${m.epoch}${m.evals !== undefined ? `   (${m.evals} loss-and-gradient evaluations)` : ''}`);
+    if (r.stopReason && c.kind === 'ufm') lines.push(`  stopped: ${describeStop(r.stopReason, c.stop, m.epoch, c.epochs)}`);
     lines.push(`  loss          ${f(m.loss)}${m.optimalLoss !== null ? `   L* ${f(m.optimalLoss)}   gap ${f(m.gap)}` : ''}`);
     lines.push(`  Delta_OF      ${f(m.deltaOF)}   (0 = orthogonal frame)`);
     lines.push(`  Delta_ETF     ${f(m.deltaETF)}   (0 = simplex ETF or OF)`);
