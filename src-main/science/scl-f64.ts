@@ -35,9 +35,12 @@ export function sclBatchF64(
   const scale = form === 'paper' ? 1 : anchors === 0 ? 0 : tau / SUPCON_BASE_TAU / anchors;
   const C = new Float64Array(k * d);
   for (let a = 0; a < m; a++) for (let t = 0; t < d; t++) C[y[a] * d + t] += X[a * d + t];
-  // S, both halves (row-major, so the softmax pass reads rows contiguously)
+  // S, both halves (row-major, so the softmax pass reads rows contiguously). Unit rows give |S| <= 1/tau, so
+  // the shift 1/tau is safe while 2/tau is far from exp's range: then exp(S - 1/tau) is symmetric, one exp a pair.
   const S = new Float64Array(m * m);
   const inv = 1 / tau;
+  const fixedShift = 2 * inv <= 600;
+  const den = new Float64Array(m);
   for (let i = 0; i < m; i++) {
     const oi = i * d;
     for (let l = i + 1; l < m; l++) {
@@ -45,6 +48,11 @@ export function sclBatchF64(
       let s = 0;
       for (let t = 0; t < d; t++) s += X[oi + t] * X[ol + t];
       s *= inv;
+      if (fixedShift) {
+        s = Math.exp(s - inv);
+        den[i] += s;
+        den[l] += s;
+      }
       S[i * m + l] = s;
       S[l * m + i] = s;
     }
@@ -54,17 +62,18 @@ export function sclBatchF64(
   for (let i = 0; i < m; i++) {
     const npos = cnt[y[i]] - 1;
     const row = i * m;
-    let mx = -Infinity;
-    for (let l = 0; l < m; l++) if (l !== i && S[row + l] > mx) mx = S[row + l];
-    let den = 0;
-    for (let l = 0; l < m; l++) {
-      if (l === i) {
-        S[row + l] = 0;
-        continue;
+    let mx = inv;
+    if (!fixedShift) {
+      mx = -Infinity;
+      for (let l = 0; l < m; l++) if (l !== i && S[row + l] > mx) mx = S[row + l];
+      let dd = 0;
+      for (let l = 0; l < m; l++) {
+        if (l === i) continue;
+        const e = Math.exp(S[row + l] - mx);
+        S[row + l] = e;
+        dd += e;
       }
-      const e = Math.exp(S[row + l] - mx);
-      S[row + l] = e;
-      den += e;
+      den[i] = dd;
     }
     if (npos === 0) {
       for (let l = 0; l < m; l++) S[row + l] = 0; // no positive: no term (still a negative for the others)
@@ -75,8 +84,8 @@ export function sclBatchF64(
     let pos = 0;
     const oc = y[i] * d, oi = i * d;
     for (let t = 0; t < d; t++) pos += X[oi + t] * (C[oc + t] - X[oi + t]);
-    loss += a * (mx + Math.log(den) - (pos * inv) / npos);
-    const f = a / den;
+    loss += a * (mx + Math.log(den[i]) - (pos * inv) / npos);
+    const f = a / den[i];
     for (let l = 0; l < m; l++) S[row + l] *= f; // P_il
   }
   // gradient: (P + P^T) X - 2 a W X, by symmetric pairs
