@@ -28,12 +28,12 @@ export function runUfmJob(config: UfmConfig, sink: JobSink, opts: JobOptions): R
     const out = trainer.run({
       onEpoch(epoch, loss) {
         sink.progress?.({ epoch, epochs: spec.epochs, loss });
-        sink.metrics?.(epoch, { 'train/epochLoss': loss, 'train/evals': trainer.evaluations });
+        sink.metrics?.(epoch, { 'train/epochLoss': loss });
       },
       onEval(rec, geom) {
         history.push(rec);
         sink.eval?.(rec);
-        sink.metrics?.(rec.epoch, evalScalars(rec));
+        sink.metrics?.(rec.epoch, { ...evalScalars(rec), 'train/evals': trainer.evaluations });
         emitSnapshots(sink, rec.epoch, geom, spec.counts);
         const s = trainer.state;
         sink.checkpoint?.({ kind: 'ufm', epoch: s.epoch, H: s.H.slice(), opt: cloneOpt(s.opt), lbfgs: cloneLbfgs(s.lbfgs) });
