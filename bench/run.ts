@@ -10,6 +10,7 @@ const here = __dirname;
 const jobs: [string, string, string[]][] = [
   ['UFM SCL step, n=1000 d=64 k=10 tau=0.1 (ms/step)', 'ufm.js', ['wasm']],
   ['UFM SCL step on the cpu backend', 'ufm.js', ['cpu']],
+  ['UFM time to geometry: L-BFGS vs projected GD (issue 14)', 'lbfgs.js', []],
   ['Deep training steps/s', 'deep.js', ['wasm']],
   ['wasm kernels: stock vs registered', 'kernels.js', ['--quick']],
   ['Store', 'store.js', []],

@@ -2,6 +2,7 @@
 import type { RunConfig } from '../api/schema/config';
 import type { RunResult } from '../api/schema/result';
 import type { ConditionReport } from '../science/analyser';
+import { describeStop } from '../science/stop';
 import { describeConfig } from '../services/describe';
 
 export { describeConfig };
@@ -16,7 +17,8 @@ export function formatResult(r: RunResult): string {
   lines.push(`  ${describeConfig(c)}`);
   const m = r.final;
   if (m) {
-    lines.push(`  epoch ${m.epoch}`);
+    lines.push(`  epoch ${m.epoch}${m.evals !== undefined ? `   (${m.evals} loss-and-gradient evaluations)` : ''}`);
+    if (r.stopReason && c.kind === 'ufm') lines.push(`  stopped: ${describeStop(r.stopReason, c.stop, m.epoch, c.epochs)}`);
     lines.push(`  loss          ${f(m.loss)}${m.optimalLoss !== null ? `   L* ${f(m.optimalLoss)}   gap ${f(m.gap)}` : ''}`);
     lines.push(`  Delta_OF      ${f(m.deltaOF)}   (0 = orthogonal frame)`);
     lines.push(`  Delta_ETF     ${f(m.deltaETF)}   (0 = simplex ETF or OF)`);

@@ -51,6 +51,7 @@ export function ufmSpecFromConfig(c: UfmConfig): UfmSpec {
       stepPer: c.batching.stepPer,
     },
     optimizer: c.optimizer,
+    stop: c.stop,
     epochs: c.epochs,
     seed: c.seed,
     evalEvery: c.evalEvery,

@@ -74,6 +74,17 @@ function transposeLast(x: tf.Tensor3D): tf.Tensor3D {
  */
 export function sclLossAndGrad(X: tf.Tensor3D, m: BatchMasks, tau: number): { loss: tf.Scalar; grad: tf.Tensor3D } {
   return tf.tidy(() => {
+    const { terms, grad } = sclLossTermsAndGrad(X, m, tau);
+    return { loss: tf.sum(terms) as tf.Scalar, grad };
+  });
+}
+
+/**
+ * The same, with the loss as per-anchor terms [nb, B] (their sum is the loss), so that a caller can accumulate
+ * them in float64: on a loss of ~6,000 the decisive differences (~1e-3) are below float32 resolution of a sum.
+ */
+export function sclLossTermsAndGrad(X: tf.Tensor3D, m: BatchMasks, tau: number): { terms: tf.Tensor2D; grad: tf.Tensor3D } {
+  return tf.tidy(() => {
     const [nb, B] = X.shape;
     const Xs = tf.div(X, tau) as tf.Tensor3D;
     let E: tf.Tensor3D;
@@ -95,12 +106,12 @@ export function sclLossAndGrad(X: tf.Tensor3D, m: BatchMasks, tau: number): { lo
     // positives: W X with W_ij = 1[y_j = y_i, j != i]/npos_i is (classSum_{y_i} - x_i)/npos_i
     const classSums = tf.matMul(transposeLast(m.onehot), X); // [nb, k, d]
     const WX = tf.mul(tf.sub(tf.matMul(m.onehot, classSums), X), m.invNposScaled);
-    const loss = tf.sub(tf.sum(tf.mul(m.validScaled, lse)), tf.div(tf.sum(tf.mul(X, WX)), tau)) as tf.Scalar;
+    const terms = tf.sub(tf.sum(tf.mul(m.validScaled, lse), 2), tf.div(tf.sum(tf.mul(X, WX), 2), tau)) as tf.Tensor2D;
     // dL/dS = a s softmax - s W  =>  dL/dX = ((A + A^T) X - 2 W X) / tau
     const A = tf.mul(E, tf.div(m.validScaled, den)) as tf.Tensor3D;
     const AX = tf.matMul(tf.add(A, transposeLast(A)), X);
     const grad = tf.div(tf.sub(AX, tf.mul(WX, 2)), tau) as tf.Tensor3D;
-    return { loss, grad };
+    return { terms, grad };
   });
 }
 

@@ -13,7 +13,11 @@ import { FlatOptimizer, type FlatOptimizerSpec, type OptimizerState } from './op
 import { firstNonFinite, NonFiniteLossError, type NonFiniteInfo } from './nonfinite';
 import { makeRng } from './rng';
 import type { LossForm } from './scl-oracle';
-import { makeBatchMasks, sclLossAndGrad, type BatchMasks } from './scl';
+import { makeBatchMasks, sclLossTermsAndGrad, type BatchMasks } from './scl';
+import type { LbfgsState } from './lbfgs';
+import { sclBatchF64 } from './scl-f64';
+import { targetsMet, type StopReason, type StopRule } from './stop';
+import { UfmLbfgs, type LbfgsSpec } from './ufm-lbfgs';
 
 export interface UfmSpec {
   k: number;
@@ -23,7 +27,9 @@ export interface UfmSpec {
   tau: number;
   lossForm: LossForm;
   batching: BatchingOptions & { stepPer: 'epoch' | 'batch' };
-  optimizer: FlatOptimizerSpec;
+  optimizer: FlatOptimizerSpec | LbfgsSpec;
+  /** epochs is a maximum; see stop.ts. */
+  stop?: StopRule;
   epochs: number;
   seed: number;
   evalEvery: number;
@@ -34,6 +40,8 @@ export interface UfmState {
   epoch: number;
   H: Float32Array;
   opt: OptimizerState;
+  /** The L-BFGS iterate and memory (optimizer lbfgs). */
+  lbfgs?: LbfgsState;
 }
 
 /** One evaluation point: metrics of the features after `epoch` completed epochs. */
@@ -60,6 +68,8 @@ export interface TrainHooks {
   onEval?(rec: EvalRecord, geom: Geometry): void;
   /** Checked at every epoch boundary; true stops the run (cooperative cancel). */
   shouldStop?(): boolean;
+  /** Seconds the run has taken so far (for stop.maxSeconds); default: since run() was called. */
+  elapsedSeconds?(): number;
 }
 
 export { NonFiniteLossError };
@@ -69,7 +79,9 @@ export class UfmTrainer {
   readonly labels: Int32Array;
   readonly batcher: Batcher;
   state: UfmState;
-  private opt: FlatOptimizer;
+  private opt: FlatOptimizer | null = null;
+  private lbfgs: UfmLbfgs | null = null;
+  private converged = false;
   private maskCache = new Map<string, BatchMasks>();
 
   constructor(readonly spec: UfmSpec, restore?: UfmState) {
@@ -84,8 +96,24 @@ export class UfmTrainer {
     } else {
       this.state = { epoch: 0, H: this.initialFeatures(), opt: { t: 0 } };
     }
-    this.opt = new FlatOptimizer(spec.optimizer, size, restore ? restore.opt : undefined);
-    this.state.opt = this.opt.state;
+    const o = spec.optimizer;
+    if (o.name === 'lbfgs') {
+      const objective = (H: Float64Array, g: Float64Array) => {
+        let f = 0;
+        for (const b of this.batcher.epoch(this.state.epoch)) f += sclBatchF64(H, spec.d, this.labels, b, spec.tau, spec.lossForm, g);
+        return f;
+      };
+      this.lbfgs = new UfmLbfgs(this.n, spec.d, spec.relu, this.state.H, objective, o, restore?.lbfgs);
+      this.state.lbfgs = this.lbfgs.state;
+    } else {
+      this.opt = new FlatOptimizer(o, size, restore ? restore.opt : undefined);
+      this.state.opt = this.opt.state;
+    }
+  }
+
+  /** Loss-and-gradient evaluations so far: L-BFGS counts its own; a first-order epoch is one. */
+  get evaluations(): number {
+    return this.lbfgs ? this.lbfgs.state.evals : this.state.epoch;
   }
 
   /** Seeded Gaussian rows, made feasible: |.| under ReLU, then unit norm. */
@@ -163,8 +191,8 @@ export class UfmTrainer {
         }
       const { masks, owned } = this.masksFor(cacheKey === null ? null : `${cacheKey}:${B}`, ys, nb, B);
       const x = tf.tensor3d(X, [nb, B, d]);
-      const { loss, grad: gX } = sclLossAndGrad(x, masks, this.spec.tau);
-      total += loss.dataSync()[0];
+      const { terms, grad: gX } = sclLossTermsAndGrad(x, masks, this.spec.tau);
+      for (const v of terms.dataSync()) total += v; // float64 accumulation
       if (grad) {
         const g = gX.dataSync() as Float32Array;
         r = 0;
@@ -174,7 +202,7 @@ export class UfmTrainer {
             for (let t = 0; t < d; t++) grad[o + t] += g[go + t];
           }
       }
-      tf.dispose([x, loss, gX]);
+      tf.dispose([x, terms, gX]);
       if (owned) masks.dispose();
     }
     return total;
@@ -206,7 +234,7 @@ export class UfmTrainer {
   }
 
   private nonFinite(i: Omit<NonFiniteInfo, 'lr' | 'tau'>): NonFiniteLossError {
-    return new NonFiniteLossError({ ...i, lr: this.spec.optimizer.lr, tau: this.spec.tau });
+    return new NonFiniteLossError({ ...i, lr: 'lr' in this.spec.optimizer ? this.spec.optimizer.lr : NaN, tau: this.spec.tau });
   }
 
   /**
@@ -221,7 +249,7 @@ export class UfmTrainer {
     if (!Number.isFinite(loss)) throw this.nonFinite({ what: 'loss', value: loss, epoch, step, steps, cause: 'overflow' });
     const g = firstNonFinite(grad);
     if (g !== null) throw this.nonFinite({ what: 'gradient of the features', value: g, epoch, step, steps, cause: 'backward', detail: `the loss was finite: ${loss.toPrecision(6)}` });
-    this.opt.step(H, grad);
+    this.opt!.step(H, grad);
     if (this.project(H) > 0) throw this.nonFinite({ what: 'features after the update', value: firstNonFinite(H)!, epoch, step, steps, cause: 'diverged' });
     return loss;
   }
@@ -232,7 +260,15 @@ export class UfmTrainer {
     const batches = this.batcher.epoch(e);
     const grad = new Float32Array(this.state.H.length);
     let loss = 0;
-    if (this.spec.batching.stepPer === 'epoch') {
+    if (this.lbfgs) {
+      const r = this.lbfgs.iterate();
+      if (!Number.isFinite(r.f)) throw this.nonFinite({ what: 'loss', value: r.f, epoch: e + 1, step: 1, steps: 1, cause: 'overflow' });
+      if (r.status === 'converged') {
+        this.converged = true;
+        return r.f;
+      }
+      loss = r.f;
+    } else if (this.spec.batching.stepPer === 'epoch') {
       loss = this.step(batches, grad, this.cacheKey(), e + 1, 1, 1);
     } else {
       batches.forEach((b, j) => (loss += this.step([b], grad, null, e + 1, j + 1, batches.length)));
@@ -245,29 +281,45 @@ export class UfmTrainer {
     return e === 0 || e % this.spec.evalEvery === 0 || e === this.spec.epochs;
   }
 
-  /** Train to spec.epochs (from the current state), evaluating on schedule. */
-  run(hooks: TrainHooks = {}): { status: 'finished' | 'cancelled'; history: EvalRecord[]; last: { rec: EvalRecord; geom: Geometry } } {
+  /**
+   * Train to spec.epochs (from the current state), evaluating on schedule; stops earlier when spec.stop's
+   * targets hold at an evaluation point, when it runs out of time, or when L-BFGS has converged.
+   */
+  run(hooks: TrainHooks = {}): {
+    status: 'finished' | 'cancelled';
+    stopReason?: StopReason;
+    history: EvalRecord[];
+    last: { rec: EvalRecord; geom: Geometry };
+  } {
+    const t0 = performance.now();
+    const elapsed = hooks.elapsedSeconds ?? (() => (performance.now() - t0) / 1000);
+    const stop = this.spec.stop;
     const history: EvalRecord[] = [];
     let last = this.evaluate();
-    if (this.state.epoch === 0 || this.isEvalEpoch(this.state.epoch)) {
+    const record = (fresh = true) => {
+      if (fresh) last = this.evaluate();
       history.push(last.rec);
       hooks.onEval?.(last.rec, last.geom);
-    }
-    let status: 'finished' | 'cancelled' = 'finished';
-    while (this.state.epoch < this.spec.epochs) {
-      if (hooks.shouldStop?.()) {
-        status = 'cancelled';
-        break;
+    };
+    if (this.state.epoch === 0 || this.isEvalEpoch(this.state.epoch)) record(false);
+    let reason: StopReason = targetsMet(stop, last.rec) ? 'reached' : 'maxEpochs';
+    while (reason === 'maxEpochs' && this.state.epoch < this.spec.epochs) {
+      if (hooks.shouldStop?.()) return { status: 'cancelled', history, last };
+      if (stop?.maxSeconds !== undefined && elapsed() >= stop.maxSeconds) reason = 'maxSeconds';
+      else {
+        const loss = this.trainEpoch();
+        if (this.converged) reason = 'converged';
+        else {
+          hooks.onEpoch?.(this.state.epoch, loss);
+          if (this.isEvalEpoch(this.state.epoch)) {
+            record();
+            if (targetsMet(stop, last.rec)) reason = 'reached';
+          }
+        }
       }
-      const loss = this.trainEpoch();
-      hooks.onEpoch?.(this.state.epoch, loss);
-      if (this.isEvalEpoch(this.state.epoch)) {
-        last = this.evaluate();
-        history.push(last.rec);
-        hooks.onEval?.(last.rec, last.geom);
-      }
     }
-    return { status, history, last };
+    if (last.rec.epoch !== this.state.epoch) record(); // stopped between evaluation points
+    return { status: 'finished', stopReason: reason, history, last };
   }
 
   dispose(): void {

@@ -68,7 +68,9 @@ export interface RunForm {
   lossForm: LossFormName;
   /** batchesText: the explicit batches as JSON text, e.g. [[0, 1, 2, 3], [2, 3, 4, 5]]. */
   batching: { strategy: Strategy; batchSize: number | null; batchesText: string; binding: boolean; stepPer: 'epoch' | 'batch'; dropLast: boolean };
-  optimizer: { name: 'gd' | 'momentum' | 'adam'; lr: number | null; momentum: number | null; beta1: number | null; beta2: number | null; eps: number | null };
+  optimizer: { name: 'gd' | 'momentum' | 'adam' | 'lbfgs'; lr: number | null; momentum: number | null; beta1: number | null; beta2: number | null; eps: number | null; history: number | null };
+  /** UFM convergence-based stopping (empty fields: not used). */
+  stop: { deltaOFBelow: number | null; gapBelow: number | null; maxSeconds: number | null };
   deep: DeepForm;
   embeddings: EmbeddingsForm;
   epochs: number | null;
@@ -206,13 +208,15 @@ export function fromConfig(config: unknown, name?: string): RunForm {
       dropLast: b.dropLast !== false,
     },
     optimizer: {
-      name: kind === 'ufm' ? pick(opt.name, ['gd', 'momentum', 'adam'] as const, 'gd') : 'gd',
+      name: kind === 'ufm' ? pick(opt.name, ['gd', 'momentum', 'adam', 'lbfgs'] as const, 'gd') : 'gd',
       lr: n(kind === 'ufm' ? opt.lr : undefined, 0.05),
       momentum: n(kind === 'ufm' ? opt.momentum : undefined, 0.9),
       beta1: n(kind === 'ufm' ? opt.beta1 : undefined, 0.9),
       beta2: n(kind === 'ufm' ? opt.beta2 : undefined, 0.999),
       eps: n(kind === 'ufm' ? opt.eps : undefined, 1e-8),
+      history: n(opt.history, 20),
     },
+    stop: { deltaOFBelow: n(o(c.stop).deltaOFBelow, null), gapBelow: n(o(c.stop).gapBelow, null), maxSeconds: n(o(c.stop).maxSeconds, null) },
     deep: deepFrom(c),
     embeddings: { file: s(c.file), labels: s(c.labels), labelColumn: s(c.labelColumn) },
     epochs: n(c.epochs, 1000),
@@ -327,10 +331,12 @@ export function toConfig(f: RunForm, seed = 0): Record<string, unknown> {
   };
   if (f.kind === 'deep') Object.assign(config, deepConfig(f.deep));
   else {
-    const optimizer: Obj = { name: f.optimizer.name, lr: nz(f.optimizer.lr) };
+    const optimizer: Obj = f.optimizer.name === 'lbfgs' ? { name: 'lbfgs', history: nz(f.optimizer.history) } : { name: f.optimizer.name, lr: nz(f.optimizer.lr) };
     if (f.optimizer.name === 'momentum') optimizer.momentum = nz(f.optimizer.momentum);
     if (f.optimizer.name === 'adam') Object.assign(optimizer, { beta1: nz(f.optimizer.beta1), beta2: nz(f.optimizer.beta2), eps: nz(f.optimizer.eps) });
     config.optimizer = optimizer;
+    const stop = Object.fromEntries(Object.entries(f.stop).filter(([, v]) => v !== null && v !== undefined && (v as unknown) !== ''));
+    if (Object.keys(stop).length) config.stop = stop;
   }
   if (f.name.trim()) config.name = f.name.trim();
   return config;
@@ -340,5 +346,5 @@ export function toConfig(f: RunForm, seed = 0): Record<string, unknown> {
 export function shownPrefixes(kind: Kind): string[] {
   if (kind === 'embeddings') return ['kind', 'name', 'file', 'labels', 'labelColumn', 'seed'];
   const common = ['kind', 'name', 'classes', 'dim', 'relu', 'temperature', 'lossForm', 'imbalance', 'batching', 'optimizer', 'epochs', 'evalEvery', 'seed'];
-  return kind === 'deep' ? [...common, 'dataset', 'model', 'loss', 'views', 'augment', 'schedule'] : common;
+  return kind === 'deep' ? [...common, 'dataset', 'model', 'loss', 'views', 'augment', 'schedule'] : [...common, 'stop'];
 }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { classCounts } from '../../science/imbalance';
 import { CONFIG_SCHEMA_VERSION, storedConfigVersion, upgradeRawConfig } from './migrate';
+import { stopRuleSchema } from './lbfgs';
 import { deepOptimizerSchema, ufmOptimizerSchema } from './optimizer';
 
 export { CONFIG_SCHEMA_VERSION } from './migrate';
@@ -111,6 +112,8 @@ export const ufmConfigSchema = z.strictObject({
   kind: z.literal('ufm'),
   ...commonRunFields,
   optimizer: ufmOptimizerSchema,
+  /** Convergence-based stopping; epochs stays the maximum. */
+  stop: stopRuleSchema.optional(),
   /** Initialisation scale is irrelevant after projection; init is a seeded Gaussian, projected. */
 });
 export type UfmConfig = z.infer<typeof ufmConfigSchema>;
@@ -232,6 +235,13 @@ function crossFieldIssues(c: RunConfig): ConfigIssue[] {
       issues.push({ field: 'schedule.milestones', message: `a milestone is beyond epochs (${c.epochs})` });
     }
   }
+  if (c.kind === 'ufm' && c.optimizer.name === 'lbfgs') {
+    if (c.batching.stepPer !== 'epoch') issues.push({ field: 'batching.stepPer', message: 'lbfgs needs "epoch" (one deterministic objective)' });
+    if (c.batching.strategy !== 'full' && c.batching.strategy !== 'fixed')
+      issues.push({ field: 'batching.strategy', message: `lbfgs needs "full" or "fixed" batches (the same objective every iteration), not "${c.batching.strategy}"` });
+  }
+  if (c.kind === 'ufm' && c.stop?.gapBelow !== undefined && !c.relu)
+    issues.push({ field: 'stop.gapBelow', message: 'needs relu: true (the optimality gap is known in closed form for UFM+ only)' });
   const counts = classCounts(c.imbalance, c.classes);
   if (c.imbalance.profile === 'custom' && counts.length !== c.classes) {
     issues.push({ field: 'imbalance.counts', message: `has ${counts.length} entries but classes is ${c.classes}` });

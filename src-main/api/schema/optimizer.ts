@@ -4,6 +4,7 @@
  * Adding an optimiser is one schema here plus one entry in its kind's member list.
  */
 import { z } from 'zod';
+import { lbfgsOptimizerSchema } from './lbfgs';
 
 const lr = z.number({ error: 'lr must be a number' }).positive('lr must be > 0');
 const momentum = z.number({ error: 'momentum must be a number' }).min(0, 'momentum must be in [0, 1)').lt(1, 'momentum must be in [0, 1)');
@@ -20,7 +21,7 @@ export const ufmMomentumSchema = z.strictObject({ name: z.literal('momentum'), l
 export const ufmAdamSchema = z.strictObject({ name: z.literal('adam'), lr, beta1: beta('beta1', 0.9), beta2: beta('beta2', 0.999), eps: eps(1e-8) });
 
 /** The UFM optimisers; add a member here (and its trainer in science/optim.ts) to offer another. */
-export const UFM_OPTIMIZERS = [ufmGdSchema, ufmMomentumSchema, ufmAdamSchema] as const;
+export const UFM_OPTIMIZERS = [ufmGdSchema, ufmMomentumSchema, ufmAdamSchema, lbfgsOptimizerSchema] as const;
 
 /** Deep: SGD with the momentum stated (0 = plain SGD), optionally Nesterov, L2 weight decay on the gradient. */
 export const deepSgdSchema = z.strictObject({

@@ -30,6 +30,8 @@ export const finalMetricsSchema = evalRecordSchema.extend({
   cosGroups: z.object({ majMaj: nullableNum, minMin: nullableNum, majMin: nullableNum }),
   classNorms: z.array(num),
   classCounts: z.array(z.number().int()),
+  /** Loss-and-gradient evaluations of the whole run (UFM): one per first-order epoch, L-BFGS counts its own. */
+  evals: z.number().int().nonnegative().optional(),
 });
 export type FinalMetrics = z.infer<typeof finalMetricsSchema>;
 
@@ -45,5 +47,7 @@ export const runResultSchema = z.object({
   history: z.array(evalRecordSchema),
   seconds: z.number().nonnegative(),
   error: z.string().optional(),
+  /** Why a finished UFM run stopped (science/stop.ts): its stop targets, the epoch or time limit, or convergence. */
+  stopReason: z.enum(['reached', 'maxEpochs', 'maxSeconds', 'converged']).optional(),
 });
 export type RunResult = z.infer<typeof runResultSchema>;

@@ -1,0 +1,101 @@
+/**
+ * The UFM / UFM+ objective as a smooth unconstrained problem for L-BFGS (spec section 2, "a parametrized form"):
+ *   UFM+:  h_i = normalize(w_i * w_i)   (entry-wise square: non-negative and smooth, unlike relu)
+ *   UFM:   h_i = normalize(w_i)
+ * With u_i = w_i*w_i (or w_i), r = ||u_i||, h_i = u_i / r:  dL/du_i = (g_i - (g_i.h_i) h_i) / r, and
+ * dL/dw_i = 2 w_i * dL/du_i under UFM+. One L-BFGS iteration is one "epoch" of the trainer.
+ */
+import { Lbfgs, type IterResult, type LbfgsOptions, type LbfgsState } from './lbfgs';
+
+export interface LbfgsSpec {
+  name: 'lbfgs';
+  /** (s, y) pairs kept by L-BFGS. */
+  history: number;
+  /** Objective evaluations allowed per line search. */
+  maxLineSearchEvals?: number;
+}
+
+/** Loss at features H (n x d, unit rows, float64); adds dL/dH into grad (zero-filled by the caller). */
+export type FeatureObjective = (H: Float64Array, grad: Float64Array) => number;
+
+export class UfmLbfgs {
+  readonly solver: Lbfgs;
+  private gH: Float64Array;
+  private H64: Float64Array;
+
+  /** `H` is the trainer's feature buffer: every iteration leaves the features of its new point in it. */
+  constructor(
+    private readonly n: number,
+    private readonly d: number,
+    private readonly relu: boolean,
+    private readonly H: Float32Array,
+    private readonly loss: FeatureObjective,
+    spec: LbfgsSpec,
+    restore?: LbfgsState,
+  ) {
+    this.gH = new Float64Array(H.length);
+    this.H64 = new Float64Array(H.length);
+    const w0 = new Float64Array(H.length);
+    for (let j = 0; j < H.length; j++) w0[j] = relu ? Math.sqrt(Math.max(H[j], 0)) : H[j];
+    const opts: Partial<LbfgsOptions> = { history: spec.history };
+    if (spec.maxLineSearchEvals !== undefined) opts.maxLineSearchEvals = spec.maxLineSearchEvals;
+    this.solver = new Lbfgs((w, g) => this.objective(w, g), w0, opts, restore);
+    this.publish();
+  }
+
+  get state(): LbfgsState {
+    return this.solver.state;
+  }
+
+  /** H64 = features of w; with gw, instead dL/dw (from gH = dL/dH) into gw. */
+  private writeFeatures(w: Float64Array, gw: Float64Array | null): void {
+    const { n, d, relu, gH } = this;
+    const H = this.H64;
+    for (let i = 0; i < n; i++) {
+      const o = i * d;
+      let r2 = 0;
+      for (let t = o; t < o + d; t++) {
+        const u = relu ? w[t] * w[t] : w[t];
+        r2 += u * u;
+      }
+      const r = Math.sqrt(r2);
+      if (!(r > 1e-150)) {
+        for (let t = o; t < o + d; t++) H[t] = 1 / Math.sqrt(d);
+        if (gw) for (let t = o; t < o + d; t++) gw[t] = 0;
+        continue;
+      }
+      if (!gw) {
+        for (let t = o; t < o + d; t++) H[t] = (relu ? w[t] * w[t] : w[t]) / r;
+        continue;
+      }
+      let gh = 0;
+      for (let t = o; t < o + d; t++) gh += gH[t] * ((relu ? w[t] * w[t] : w[t]) / r);
+      for (let t = o; t < o + d; t++) {
+        const h = (relu ? w[t] * w[t] : w[t]) / r;
+        const gu = (gH[t] - gh * h) / r;
+        gw[t] = relu ? 2 * w[t] * gu : gu;
+      }
+    }
+  }
+
+  /** The trainer's float32 features from the current iterate. */
+  private publish(): void {
+    this.writeFeatures(this.solver.state.x, null);
+    this.H.set(this.H64);
+  }
+
+  private objective(w: Float64Array, gw: Float64Array): number {
+    this.writeFeatures(w, null);
+    this.gH.fill(0);
+    const f = this.loss(this.H64, this.gH);
+    this.writeFeatures(w, gw);
+    return f;
+  }
+
+  /** One quasi-Newton iteration; leaves the features of the new point in H. */
+  iterate(): IterResult {
+    const r = this.solver.iterate();
+    this.publish();
+    return r;
+  }
+}

@@ -1,0 +1,55 @@
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runResultSchema } from '../../src-main/api/schema/result';
+import { cli, exampleConfig, tempDir, writeJson } from './helpers';
+
+const lbfgsConfig = {
+  ...exampleConfig,
+  batching: { strategy: 'full', stepPer: 'epoch' },
+  optimizer: { name: 'lbfgs', history: 10 },
+  epochs: 2000,
+  evalEvery: 5,
+  stop: { deltaOFBelow: 1e-3 },
+};
+
+describe('scl-lab with the lbfgs optimiser and a stop rule', () => {
+  const dir = tempDir();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('run --json stops on reaching Delta_OF < 1e-3, records why and the evaluations; show says so', () => {
+    const cfg = writeJson(dir, 'l.json', lbfgsConfig);
+    const db = `${dir}/db.sqlite`;
+    const r = cli(['run', '--config', cfg, '--json', '--db', db]);
+    expect(r.code, r.stderr).toBe(0);
+    const res = runResultSchema.parse(JSON.parse(r.stdout));
+    expect(res.status).toBe('finished');
+    expect(res.stopReason).toBe('reached');
+    expect(res.final!.deltaOF).toBeLessThan(1e-3);
+    expect(res.final!.epoch).toBeLessThan(2000);
+    expect(res.final!.evals).toBeGreaterThanOrEqual(res.final!.epoch);
+    const show = cli(['show', String(res.runId), '--db', db]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(new RegExp(`stopped: reached Delta_OF < 0.001 at epoch ${res.final!.epoch}`));
+    expect(show.stdout).toMatch(/ufm lbfgs/);
+    expect(show.stdout).toMatch(/loss-and-gradient evaluations/);
+  });
+
+  it('lbfgs on reshuffled batches, and gapBelow without relu, are config errors naming the field (exit 2)', () => {
+    const bad = writeJson(dir, 'bad.json', {
+      ...lbfgsConfig,
+      relu: false,
+      batching: { strategy: 'reshuffle', batchSize: 4, stepPer: 'epoch' },
+      stop: { gapBelow: 1e-3 },
+    });
+    const r = cli(['run', '--config', bad, '--db', `${dir}/db.sqlite`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/batching\.strategy: lbfgs needs "full" or "fixed"/);
+    expect(r.stderr).toMatch(/stop\.gapBelow: needs relu: true/);
+    const unknown = writeJson(dir, 'bad2.json', { ...lbfgsConfig, optimizer: { name: 'lbfgs', lr: 0.1 }, stop: { deltaOF: 1 } });
+    const r2 = cli(['run', '--config', unknown, '--db', `${dir}/db.sqlite`]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/optimizer\.lr: unknown key/);
+    expect(r2.stderr).toMatch(/stop\.deltaOF: unknown key/);
+    expect(r2.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});

@@ -1,0 +1,121 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src-main/compute/backend';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src-main/runner/checkpoint-codec';
+import { UfmTrainer, type UfmSpec } from '../../src-main/science/ufm';
+
+const base = (over: Partial<UfmSpec>): UfmSpec => ({
+  k: 4,
+  d: 8,
+  counts: [10, 10, 10, 10],
+  relu: true,
+  tau: 1,
+  lossForm: 'paper',
+  batching: { strategy: 'full', binding: false, stepPer: 'epoch' },
+  optimizer: { name: 'lbfgs', history: 20 },
+  epochs: 300,
+  seed: 0,
+  evalEvery: 10,
+  ...over,
+});
+
+const gd = (lr: number) => ({ name: 'gd' as const, lr });
+
+function runBoth(over: Partial<UfmSpec>, gdEpochs: number, lr: number) {
+  const a = new UfmTrainer(base(over));
+  const la = a.run();
+  const b = new UfmTrainer(base({ ...over, optimizer: gd(lr), epochs: gdEpochs, evalEvery: gdEpochs }));
+  const lb = b.run();
+  a.dispose();
+  b.dispose();
+  return { lbfgs: la, gd: lb, evals: a.evaluations };
+}
+
+function expectAgreement(x: ReturnType<typeof runBoth>) {
+  const [p, q] = [x.lbfgs.last.rec, x.gd.last.rec];
+  expect(Math.abs(p.loss! - q.loss!) / Math.abs(q.loss!)).toBeLessThan(1e-5);
+  for (const key of ['deltaOF', 'deltaETF', 'cosMean', 'cosMin', 'cosMax', 'normRatio'] as const)
+    expect(Math.abs(p[key] - q[key]), key).toBeLessThan(1e-3);
+}
+
+describe('UFM / UFM+ by L-BFGS agrees with projected GD', () => {
+  beforeAll(async () => {
+    await initBackend(process.env.SCL_TEST_BACKEND === 'cpu' ? 'cpu' : 'auto');
+  });
+
+  it('balanced 4 x 10, UFM+, tau 1: both reach L* = 119.902 and the same geometry', () => {
+    const x = runBoth({ stop: { gapBelow: 1e-5 } }, 3000, 0.05);
+    expect(['reached', 'converged']).toContain(x.lbfgs.stopReason);
+    expect(x.lbfgs.last.rec.loss!).toBeCloseTo(119.902, 3);
+    expect(x.gd.last.rec.loss!).toBeCloseTo(119.902, 3);
+    expectAgreement(x);
+  });
+
+  it('imbalanced UFM+ (30, 30, 4, 4): the orthogonal frame, with fewer evaluations than GD epochs', () => {
+    const x = runBoth({ counts: [30, 30, 4, 4], stop: { deltaOFBelow: 1e-4, gapBelow: 1e-4 } }, 4000, 0.05);
+    expect(x.lbfgs.stopReason).toBe('reached');
+    expect(x.lbfgs.last.rec.deltaOF).toBeLessThan(1e-4);
+    expect(x.gd.last.rec.deltaOF).toBeLessThan(1e-3);
+    expect(x.evals).toBeLessThan(1000);
+    expectAgreement(x);
+  });
+
+  it('imbalanced UFM without ReLU (40, 40, 4, 4): the same asymmetric optimum as GD run long', () => {
+    const x = runBoth({ relu: false, counts: [40, 40, 4, 4], epochs: 200 }, 8000, 0.05);
+    expect(x.lbfgs.last.rec.deltaETF).toBeGreaterThan(0.05);
+    expectAgreement(x);
+  });
+});
+
+describe('stop rules and resume', () => {
+  beforeAll(async () => {
+    await initBackend(process.env.SCL_TEST_BACKEND === 'cpu' ? 'cpu' : 'auto');
+  });
+
+  it('stops on deltaOFBelow at the first evaluation point that meets it (any optimiser)', () => {
+    const t = new UfmTrainer(base({ counts: [20, 20, 3, 3], optimizer: gd(0.05), epochs: 5000, evalEvery: 50, stop: { deltaOFBelow: 0.05 } }));
+    const r = t.run();
+    t.dispose();
+    expect(r.stopReason).toBe('reached');
+    expect(r.last.rec.deltaOF).toBeLessThan(0.05);
+    expect(r.last.rec.epoch).toBeLessThan(5000);
+    expect(r.last.rec.epoch % 50).toBe(0);
+    const before = r.history.at(-2)!;
+    expect(before.deltaOF).toBeGreaterThanOrEqual(0.05);
+  });
+
+  it('ends at epochs with "maxEpochs" when the targets are not met, and at the time limit with "maxSeconds"', () => {
+    const a = new UfmTrainer(base({ optimizer: gd(0.05), epochs: 20, stop: { deltaOFBelow: 1e-12 } }));
+    const ra = a.run();
+    a.dispose();
+    expect(ra.stopReason).toBe('maxEpochs');
+    expect(ra.last.rec.epoch).toBe(20);
+    const b = new UfmTrainer(base({ optimizer: gd(0.05), epochs: 100_000, evalEvery: 1000, stop: { maxSeconds: 30 } }));
+    let calls = 0;
+    const rb = b.run({ elapsedSeconds: () => (++calls > 6 ? 31 : 0) }); // the clock passes 30 s before the 7th epoch
+    b.dispose();
+    expect(rb.stopReason).toBe('maxSeconds');
+    expect(rb.last.rec.epoch).toBe(6);
+    expect(rb.history.at(-1)!.epoch).toBe(6); // the stopping point is evaluated
+  });
+
+  it('resuming from a checkpoint continues the same L-BFGS memory: 10 + 10 iterations equal 20 bit for bit', () => {
+    const spec = base({ counts: [20, 20, 3, 3], epochs: 20, evalEvery: 10 });
+    const straight = new UfmTrainer(spec);
+    straight.run();
+    const first = new UfmTrainer({ ...spec, epochs: 10 });
+    first.run();
+    const s = first.state;
+    const cp = encodeCheckpoint({ kind: 'ufm', epoch: s.epoch, H: s.H, opt: s.opt, lbfgs: s.lbfgs });
+    const back = decodeCheckpoint(Buffer.from(cp.data), JSON.parse(JSON.stringify(cp.meta)));
+    if (back.kind !== 'ufm') throw new Error('expected a ufm checkpoint');
+    expect(back.lbfgs!.S.length).toBe(s.lbfgs!.S.length);
+    expect(back.lbfgs!.S.length).toBeGreaterThan(0);
+    const resumed = new UfmTrainer(spec, { epoch: back.epoch, H: back.H, opt: back.opt, lbfgs: back.lbfgs });
+    resumed.run();
+    expect(resumed.state.epoch).toBe(20);
+    expect(resumed.evaluations).toBe(straight.evaluations);
+    expect([...resumed.state.lbfgs!.x]).toEqual([...straight.state.lbfgs!.x]);
+    expect([...resumed.state.H]).toEqual([...straight.state.H]);
+    for (const t of [straight, first, resumed]) t.dispose();
+  });
+});
