@@ -7,7 +7,7 @@
  *   dL/dx_m = (1/tau) [ sum_l (P_ml + P_lm) x_l - 2 a_m (C_{y_m} - x_m) / npos_m ],  P_il = a_i softmax_il
  * with C_c the class sum of the batch and a_i the anchor weight (1, or the supcon-mean scale; 0 without positive).
  */
-import { SUPCON_BASE_TAU, type LossForm } from './scl-oracle';
+import { lossFormScale, type LossForm } from './scl-oracle';
 
 /** Loss of one batch (example ids `batch`) at features H (n x d); adds dL/dH into grad (n x d). */
 export function sclBatchF64(
@@ -32,7 +32,7 @@ export function sclBatchF64(
   for (let a = 0; a < m; a++) cnt[(y[a] = labels[batch[a]])]++;
   let anchors = 0;
   for (let a = 0; a < m; a++) if (cnt[y[a]] >= 2) anchors++;
-  const scale = form === 'paper' ? 1 : anchors === 0 ? 0 : tau / SUPCON_BASE_TAU / anchors;
+  const scale = lossFormScale(form, tau, m, anchors);
   const C = new Float64Array(k * d);
   for (let a = 0; a < m; a++) for (let t = 0; t < d; t++) C[y[a] * d + t] += X[a * d + t];
   // S, both halves (row-major, so the softmax pass reads rows contiguously). Unit rows give |S| <= 1/tau, so

@@ -85,7 +85,7 @@ describe('float64 SCL kernel', () => {
       for (let t = 0; t < d; t++) H[i * d + t] /= Math.sqrt(s);
     }
     const batches = [[0, 1, 2, 5, 6, 9, 12], [3, 4, 7, 8, 10, 11], [0, 12]];
-    for (const form of ['paper', 'supcon-mean'] as const)
+    for (const form of ['paper', 'supcon-mean', 'supcon-mean-positive-anchors'] as const)
       for (const tau of [1, 0.1, 0.002]) {
         const ref = oracleSclLoss(H, d, labels, batches, tau, form);
         const g = new Float64Array(n * d);
