@@ -29,7 +29,7 @@ export function parseBundle(input: unknown): ExportBundle {
   throw new StoreError('INVALID', `invalid import file: ${issues.join('; ')}${more}`);
 }
 
-function pendingScalars(runId: number, run: ExportedRun): ScalarColumns {
+export function pendingScalars(runId: number, run: ExportedRun): ScalarColumns {
   const out = new ScalarColumns();
   for (const [key, s] of Object.entries(run.scalars)) {
     for (let i = 0; i < s.steps.length; i++) out.push(runId, key, s.steps[i]!, fromJsonNumber(s.values[i]!), s.wallMs[i]!);
@@ -37,7 +37,7 @@ function pendingScalars(runId: number, run: ExportedRun): ScalarColumns {
   return out;
 }
 
-function pendingSnapshots(runId: number, run: ExportedRun): PendingSnapshot[] {
+export function pendingSnapshots(runId: number, run: ExportedRun): PendingSnapshot[] {
   return run.snapshots.map((s) => ({
     runId,
     key: s.key,
@@ -49,7 +49,7 @@ function pendingSnapshots(runId: number, run: ExportedRun): PendingSnapshot[] {
   }));
 }
 
-function insertRun(ctx: StoreContext, r: ExportedRun, sweepId: number | null, warnings: string[]): number {
+export function insertRun(ctx: StoreContext, r: ExportedRun, sweepId: number | null, warnings: string[]): number {
   const hash = configHash(r.config);
   if (hash !== r.configHash) warnings.push(`run ${r.uuid}: config hash recomputed (${hash.slice(0, 12)}…)`);
   let status = r.status;
