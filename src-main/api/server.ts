@@ -16,6 +16,7 @@ import { priorHistory } from '../runner/history';
 import type { Runner } from '../runner/runner';
 import { classCounts } from '../science/imbalance';
 import { analyseConfigBatching } from '../services/analysis';
+import { slurmCollect, slurmSweeps } from './slurm';
 import type { RunService } from '../services/runs';
 import { APP_VERSION } from '../services/version';
 import type { ListRunsQuery, MetricSummary, RunRecord, Store } from '../store';
@@ -229,6 +230,9 @@ export function createApi(ctx: ApiContext): Api {
     'sweeps.create': ({ spec }) => service.sweep(spec),
 
     'sweeps.list': () => ({ sweeps: store.listSweeps().map((s) => ({ id: s.id, name: s.name, createdAt: s.createdAt })) }),
+
+    'slurm.sweeps': () => slurmSweeps(store),
+    'slurm.collect': ({ sweepId, partial }) => slurmCollect(store, sweepId, partial),
 
     'reproduce.presets': () => {
       const presets = loadPresets();

@@ -126,6 +126,7 @@ export function registerSlurmCommands(program: Command, setExit: (code: number) 
       const store = openDb(opts, true);
       try {
         const s = sweepStatus(store, parseId(id));
+        if (s.schedulerError) process.stderr.write(`scl-lab: warning: ${s.schedulerError}\n`);
         if (opts.json) return out(JSON.stringify(s));
         out(`sweep ${s.sweepId}: Slurm job ${s.jobId ?? '(not submitted)'}, folder ${s.folder}`);
         out(`${'task'.padStart(4)} ${'run'.padStart(5)} ${'slurm'.padEnd(12)} ${'shard'.padEnd(11)} ${'epoch'.padEnd(11)} ${'loss'.padEnd(11)} reason / error`);

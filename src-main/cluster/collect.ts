@@ -24,7 +24,9 @@ export interface TaskStatus {
   runId: number | null;
   runUuid: string;
   name: string | null;
-  /** Slurm's state, or NOT SUBMITTED (dry run) / UNKNOWN (gone from squeue and no accounting). */
+  /** The run's status in the main database (queued until collected). */
+  status: string | null;
+  /** Slurm's state; NOT SUBMITTED (dry run), UNKNOWN (gone from squeue, no accounting, or no Slurm here), COLLECTED. */
   slurmState: string;
   reason: string | null;
   shard: ShardProgress | null;
@@ -32,8 +34,11 @@ export interface TaskStatus {
 
 export interface SweepStatus {
   sweepId: number;
+  name: string;
   jobId: string | null;
   folder: string;
+  /** Why Slurm could not be asked (e.g. no squeue on this machine), or null. */
+  schedulerError: string | null;
   tasks: TaskStatus[];
 }
 
@@ -71,23 +76,45 @@ function states(jobId: string | null): Map<number, TaskState> | null {
   return jobId === null ? null : taskStates(jobId);
 }
 
-export function sweepStatus(store: Store, sweepId: number): SweepStatus {
+const ENDED = ['finished', 'failed', 'cancelled'];
+
+/**
+ * Each task: Slurm's view joined with its shard's progress. With `skipCollected`, a sweep whose runs all ended
+ * here already asks neither Slurm nor the shards (the app polls every sweep).
+ */
+export function sweepStatus(store: Store, sweepId: number, opts: { skipCollected?: boolean } = {}): SweepStatus {
   const cs = store.getClusterSweep(sweepId);
-  const slurm = states(cs.jobId);
+  const local = new Map(cs.tasks.map((t) => [t.index, store.getRun(t.runId)]));
+  const collected = opts.skipCollected === true && [...local.values()].every((r) => ENDED.includes(r.status));
+  let slurm: Map<number, TaskState> | null = null;
+  let schedulerError: string | null = null;
+  if (!collected) {
+    try {
+      slurm = states(cs.jobId);
+    } catch (e) {
+      if (!(e instanceof ClusterError)) throw e;
+      schedulerError = e.message;
+    }
+  }
   return {
     sweepId,
+    name: store.getSweep(sweepId).name,
     jobId: cs.jobId,
     folder: cs.folder,
+    schedulerError,
     tasks: cs.tasks.map((t) => {
       const s = slurm?.get(t.index);
+      const run = local.get(t.index)!;
+      const state = collected ? 'COLLECTED' : schedulerError ? 'UNKNOWN' : cs.jobId === null ? 'NOT SUBMITTED' : (s?.state ?? 'UNKNOWN');
       return {
         index: t.index,
         runId: t.runId,
         runUuid: t.runUuid,
-        name: store.getRun(t.runId).name,
-        slurmState: slurm === null ? 'NOT SUBMITTED' : (s?.state ?? 'UNKNOWN'),
-        reason: s?.reason ?? (slurm !== null && !s ? 'not in squeue any more (and no sacct accounting)' : null),
-        shard: shardProgress(cs.folder, t.index, t.runUuid),
+        name: run.name,
+        status: run.status,
+        slurmState: state,
+        reason: s?.reason ?? (state === 'UNKNOWN' && !schedulerError ? 'not in squeue any more (and no sacct accounting)' : null),
+        shard: collected ? null : shardProgress(cs.folder, t.index, t.runUuid),
       };
     }),
   };
@@ -98,8 +125,6 @@ export interface CollectReport {
   collected: { index: number; runId: number; uuid: string; action: 'inserted' | 'replaced' | 'unchanged'; status: string }[];
   waiting: { index: number; uuid: string; why: string }[];
 }
-
-const ENDED = ['finished', 'failed', 'cancelled'];
 
 /**
  * Merges the folder's shards: ended runs (finished, failed, cancelled) whose task Slurm no longer runs, and with
@@ -141,9 +166,10 @@ export function collectFolder(store: Store, folder: string, opts: { partial?: bo
   return report;
 }
 
-export function collectSweep(store: Store, sweepId: number, opts: { partial?: boolean } = {}): CollectReport {
+/** `offline`: do not ask Slurm (none here); the shards alone say which runs ended. */
+export function collectSweep(store: Store, sweepId: number, opts: { partial?: boolean; offline?: boolean } = {}): CollectReport {
   const cs: ClusterSweep = store.getClusterSweep(sweepId);
-  return collectFolder(store, cs.folder, { partial: opts.partial, slurm: states(cs.jobId) });
+  return collectFolder(store, cs.folder, { partial: opts.partial, slurm: opts.offline ? null : states(cs.jobId) });
 }
 
 /**

@@ -17,7 +17,7 @@ const base = {
   imbalance: { profile: 'custom', counts: [20, 20, 2, 2] },
   relu: true, temperature: 1.0,
   batching: { strategy: 'fixed', batchSize: 4, binding: true, stepPer: 'epoch' },
-  optimizer: { name: 'gd', lr: 0.05 }, epochs: 400, seed: 0, evalEvery: 40,
+  optimizer: { name: 'gd', lr: 0.05 }, epochs: 240, seed: 0, evalEvery: 30,
 };
 const spec = { name: 'grid', base, grid: { relu: [true, false] }, seeds: [0, 1] };
 
@@ -82,9 +82,9 @@ describe('sweeps on a real Slurm', () => {
     // the main database holds queued placeholders until collect
     expect(runs(db, sweepId).map((r) => r.status)).toEqual(['queued', 'queued', 'queued', 'queued']);
 
-    // requeue task 0 once it has a checkpoint (every 40 epochs) and is not done
+    // requeue task 0 once it has a checkpoint (every 30 epochs) and is not done
     await until('task 0 running past its first checkpoint', () =>
-      status(db, sweepId).find((t) => t.index === 0 && t.slurmState === 'RUNNING' && (t.shard?.epoch ?? 0) >= 50 && t.shard?.status === 'running'));
+      status(db, sweepId).find((t) => t.index === 0 && t.slurmState === 'RUNNING' && (t.shard?.epoch ?? 0) >= 40 && t.shard?.status === 'running'));
     const requeuedAt = Date.now();
     const rq = cluster.cmd('scontrol', ['requeue', `${jobId}_0`]);
     expect(rq.code, rq.stderr).toBe(0);
@@ -106,15 +106,15 @@ describe('sweeps on a real Slurm', () => {
 
     // task 0 resumed from its checkpoint: its log says so, and the epochs before the requeue kept their times
     const log0 = readFileSync(join(folder, 'logs', 'task-0.out'), 'utf8');
-    const resumed = log0.match(/resuming run \S+ from its checkpoint at epoch (\d+) of 400/);
+    const resumed = log0.match(/resuming run \S+ from its checkpoint at epoch (\d+) of 240/);
     expect(resumed, log0).not.toBeNull();
-    expect(Number(resumed![1])).toBeGreaterThanOrEqual(40);
+    expect(Number(resumed![1])).toBeGreaterThanOrEqual(30);
     expect(log0).toMatch(/SIGTERM: stopping the run/);
     const exported = JSON.parse(cli(['export', String(runIds[0]), '--db', db]).stdout);
     const loss = exported.runs[0].scalars['train/epochLoss'];
-    expect(loss.steps).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
+    expect(loss.steps).toEqual(Array.from({ length: 240 }, (_, i) => i + 1));
     expect(loss.wallMs[0]).toBeLessThan(requeuedAt); // epoch 1 was not trained again
-    expect(loss.wallMs[399]).toBeGreaterThan(requeuedAt);
+    expect(loss.wallMs[239]).toBeGreaterThan(requeuedAt);
 
     // the same configs run locally (same seeds, same backend) end with the same final metrics
     const localDb = join(dir, 'local.sqlite');
