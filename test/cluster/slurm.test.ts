@@ -138,6 +138,13 @@ describe('sweeps on a real Slurm', () => {
     const { sweepId, folder } = JSON.parse(sub.stdout);
     await until('two tasks training', () => status(db, sweepId).filter((t) => t.slurmState === 'RUNNING' && (t.shard?.epoch ?? 0) > 0).length === 2);
 
+    // --partial brings the runs so far in, as interrupted (no local runner may take them), metrics included
+    const part = JSON.parse(cli(['slurm', 'collect', String(sweepId), '--partial', '--json', '--db', db], cluster.env).stdout);
+    expect(part.collected.map((x: { status: string }) => x.status)).toEqual(['interrupted', 'interrupted']);
+    const partRun = JSON.parse(cli(['show', String(part.collected[0].runId), '--json', '--db', db]).stdout);
+    expect(partRun.statusDetail).toMatch(/^partial: collected at epoch \d+ while the run was running \(RUNNING on Slurm\)/);
+    expect(partRun.summaries['train/epochLoss'].lastStep).toBeGreaterThan(0);
+
     const t0 = Date.now();
     const c = cli(['slurm', 'cancel', String(sweepId), '--json', '--db', db], cluster.env);
     expect(c.code, c.stderr).toBe(0);
