@@ -46,6 +46,7 @@ export class RunService {
   /** Continue an interrupted, cancelled or failed run from its last checkpoint (or from the start without one). */
   resume(id: number): RunRecord {
     const run = this.store.getRun(id);
+    this.assertLocal(id, 'it resumes on the cluster (requeue its task, or resubmit its job script)');
     if (!['interrupted', 'cancelled', 'failed'].includes(run.status)) {
       throw new StoreError('STATE', `run ${id} is ${run.status}; only an interrupted, cancelled or failed run can be resumed`);
     }
@@ -54,8 +55,17 @@ export class RunService {
     return this.store.getRun(id);
   }
 
+  /** A run of a sweep on Slurm is the cluster's: it is resumed and cancelled there (`scl-lab slurm ...`). */
+  private assertLocal(id: number, what: string): void {
+    const run = this.store.getRun(id);
+    if (run.sweepId !== null && this.store.isClusterTask(id)) {
+      throw new StoreError('STATE', `run ${id} is a task of sweep ${run.sweepId} on Slurm; ${what}`);
+    }
+  }
+
   cancel(id: number): boolean {
     const run = this.store.getRun(id);
+    this.assertLocal(id, `cancel the sweep with: scl-lab slurm cancel ${run.sweepId}`);
     if (this.runner.cancel(id)) return true;
     if (run.status === 'queued') {
       this.store.finishRun(id, 'cancelled', { detail: 'cancelled while queued' });

@@ -49,6 +49,15 @@ describe('slurm methods', () => {
     expect(await api.call('slurm.collect', { sweepId })).toEqual({ collected: 0, unchanged: 1, waiting: 1 });
   });
 
+  it("a Slurm sweep's runs are not cancelled or resumed here: the cluster runs them", async () => {
+    await expect(api.call('runs.cancel', { id: runIds[1] })).rejects.toMatchObject({
+      code: 'STATE',
+      message: `run ${runIds[1]} is a task of sweep ${sweepId} on Slurm; cancel the sweep with: scl-lab slurm cancel ${sweepId}`,
+    });
+    await expect(api.call('runs.resume', { id: runIds[1] })).rejects.toMatchObject({ code: 'STATE', message: expect.stringMatching(/on Slurm; it resumes on the cluster/) });
+    expect(store.getRun(runIds[1]!).status).toBe('queued');
+  });
+
   it('a sweep that is not on Slurm is NOT_FOUND; bad input is INVALID_INPUT', async () => {
     await expect(api.call('slurm.collect', { sweepId: 999 })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/sweep 999 does not exist/) });
     await expect(api.call('slurm.collect', { sweepId: 'x' })).rejects.toBeInstanceOf(ApiError);
