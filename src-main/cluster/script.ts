@@ -93,13 +93,13 @@ export function jobScript(p: {
 # \`scl-lab slurm collect\` merges the shards into it. A requeued task resumes from its shard's last checkpoint.
 ${d.join('\n')}
 
-set -euo pipefail                            # stop at the first failing line
+${line('set -euo pipefail', 'stop at the first failing line')}
 
 # --setup lines (environment modules, conda, scratch folders...)
 ${setup || '# (none)\n'}
-${o.backend ? `export SCL_LAB_BACKEND=${q(o.backend)}            # the tfjs backend of every run\n` : ''}SWEEP_DIR=${q(p.folder)}    # on a file system every node shares
-NODE=${q(cli.node)}                          # the Node.js that runs scl-lab
-SCL_LAB=${q(cli.bin)}                        # the installed scl-lab (absolute path)
+${o.backend ? `${line(`export SCL_LAB_BACKEND=${q(o.backend)}`, 'the tfjs backend of every run')}\n` : ''}${line(`SWEEP_DIR=${q(p.folder)}`, 'on a file system every node shares')}
+${line(`NODE=${q(cli.node)}`, 'the Node.js that runs scl-lab')}
+${line(`SCL_LAB=${q(cli.bin)}`, 'the installed scl-lab (absolute path)')}
 
 # exactly one run: runs/task-$SLURM_ARRAY_TASK_ID.json -> shards/task-$SLURM_ARRAY_TASK_ID.sqlite
 exec "$NODE" "$SCL_LAB" slurm task --folder "$SWEEP_DIR" --index "$SLURM_ARRAY_TASK_ID"
