@@ -3,7 +3,8 @@
  * submit, wait, collect, same final metrics as the same configs run locally; `scontrol requeue` of a running
  * task resumes from its shard's checkpoint; `scl-lab slurm cancel` stops the rest cleanly.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, tempDir, writeJson } from '../cli/helpers';
@@ -17,7 +18,7 @@ const base = {
   imbalance: { profile: 'custom', counts: [20, 20, 2, 2] },
   relu: true, temperature: 1.0,
   batching: { strategy: 'fixed', batchSize: 4, binding: true, stepPer: 'epoch' },
-  optimizer: { name: 'gd', lr: 0.05 }, epochs: 240, seed: 0, evalEvery: 30,
+  optimizer: { name: 'gd', lr: 0.05 }, epochs: 200, seed: 0, evalEvery: 20,
 };
 const spec = { name: 'grid', base, grid: { relu: [true, false] }, seeds: [0, 1] };
 
@@ -36,20 +37,50 @@ function status(db: string, sweepId: number): TaskStatus[] {
   return JSON.parse(r.stdout).tasks;
 }
 
+/** Quick looks while waiting (no CLI start-up per poll): squeue's state and the shard's run and checkpoint. */
+function slurmState(jobId: string, index: number): string | undefined {
+  const r = cluster.cmd('squeue', ['-h', '-r', '-t', 'all', '-j', jobId, '-o', '%K|%T']);
+  return r.stdout.split('\n').map((l) => l.trim().split('|')).find(([k]) => k === String(index))?.[1];
+}
+function shardLook(folder: string, index: number): { status: string; checkpoint: number | null } | null {
+  const file = join(folder, 'shards', `task-${index}.sqlite`);
+  if (!existsSync(file)) return null;
+  try {
+    const db = new Database(file, { readonly: true, timeout: 2000 });
+    try {
+      return db.prepare('SELECT status, (SELECT MAX(step) FROM checkpoints) AS checkpoint FROM runs').get() as { status: string; checkpoint: number | null };
+    } finally {
+      db.close();
+    }
+  } catch {
+    return null; // being created
+  }
+}
+
 async function until<T>(what: string, fn: () => T | undefined | false, ms = 90_000): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = fn();
     if (v) return v;
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(300);
+    await sleep(100);
   }
 }
 
-function runs(db: string, sweepId: number): { id: number; name: string; status: string; result: { final: Record<string, unknown> } | null }[] {
-  const r = cli(['list', '--sweep', String(sweepId), '--json', '--db', db]);
+interface Exported {
+  uuid: string;
+  name: string;
+  status: string;
+  statusDetail: string | null;
+  result: { final: Record<string, unknown> } | null;
+  scalars: Record<string, { steps: number[]; wallMs: number[] }>;
+}
+
+/** Every run of a database (each test's database holds one sweep), in id order, as `scl-lab export` writes them. */
+function runs(db: string): Exported[] {
+  const r = cli(['export', '--db', db]);
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout).map((x: { id: number }) => JSON.parse(cli(['show', String(x.id), '--json', '--db', db]).stdout));
+  return JSON.parse(r.stdout).runs;
 }
 
 beforeAll(async () => {
@@ -80,20 +111,26 @@ describe('sweeps on a real Slurm', () => {
     expect(script).toMatch(/#SBATCH --requeue/);
     expect(script).toContain(`SCL_LAB='${join(__dirname, '..', '..', 'bin', 'scl-lab.js')}'`);
     // the main database holds queued placeholders until collect
-    expect(runs(db, sweepId).map((r) => r.status)).toEqual(['queued', 'queued', 'queued', 'queued']);
+    expect(runs(db).map((r) => r.status)).toEqual(['queued', 'queued', 'queued', 'queued']);
 
-    // requeue task 0 once it has a checkpoint (every 30 epochs) and is not done
-    await until('task 0 running past its first checkpoint', () =>
-      status(db, sweepId).find((t) => t.index === 0 && t.slurmState === 'RUNNING' && (t.shard?.epoch ?? 0) >= 40 && t.shard?.status === 'running'));
+    // requeue a task once it runs past a checkpoint (every 20 epochs) and is not done
+    const { target } = await until('a task running past its first checkpoint', () => {
+      const i = [0, 1, 2, 3].find((k) => {
+        const sh = shardLook(folder, k);
+        return sh?.status === 'running' && (sh.checkpoint ?? 0) >= 20 && slurmState(jobId, k) === 'RUNNING';
+      });
+      return i !== undefined && { target: i };
+    });
     const requeuedAt = Date.now();
-    const rq = cluster.cmd('scontrol', ['requeue', `${jobId}_0`]);
+    const rq = cluster.cmd('scontrol', ['requeue', `${jobId}_${target}`]);
     expect(rq.code, rq.stderr).toBe(0);
     // Slurm holds a requeued job back (BeginTime); start it again now
-    await until('task 0 restarted', () => {
-      cluster.cmd('scontrol', ['update', `JobId=${jobId}_0`, 'StartTime=now']);
-      return status(db, sweepId).find((t) => t.index === 0 && t.slurmState === 'RUNNING' && t.shard?.status === 'running');
+    await until('the requeued task restarted', () => {
+      cluster.cmd('scontrol', ['update', `JobId=${jobId}_${target}`, 'StartTime=now']);
+      return /resuming run/.test(readFileSync(join(folder, 'logs', `task-${target}.out`), 'utf8'));
     });
-    await until('every task COMPLETED', () => status(db, sweepId).every((t) => t.slurmState === 'COMPLETED'));
+    await until('every task COMPLETED', () => [0, 1, 2, 3].every((i) => slurmState(jobId, i) === 'COMPLETED'));
+    expect(status(db, sweepId).map((t) => t.slurmState)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'COMPLETED']);
 
     const col = cli(['slurm', 'collect', String(sweepId), '--json', '--db', db], cluster.env);
     expect(col.code, col.stderr).toBe(0);
@@ -104,24 +141,23 @@ describe('sweeps on a real Slurm', () => {
     const again = JSON.parse(cli(['slurm', 'collect', String(sweepId), '--json', '--db', db], cluster.env).stdout);
     expect(again.collected.map((c: { action: string }) => c.action)).toEqual(['unchanged', 'unchanged', 'unchanged', 'unchanged']);
 
-    // task 0 resumed from its checkpoint: its log says so, and the epochs before the requeue kept their times
-    const log0 = readFileSync(join(folder, 'logs', 'task-0.out'), 'utf8');
-    const resumed = log0.match(/resuming run \S+ from its checkpoint at epoch (\d+) of 240/);
+    // the requeued task resumed from its checkpoint: its log says so, and the epochs before the requeue kept their times
+    const log0 = readFileSync(join(folder, 'logs', `task-${target}.out`), 'utf8');
+    const resumed = log0.match(/resuming run \S+ from its checkpoint at epoch (\d+) of 200/);
     expect(resumed, log0).not.toBeNull();
-    expect(Number(resumed![1])).toBeGreaterThanOrEqual(30);
+    expect(Number(resumed![1])).toBeGreaterThanOrEqual(20);
     expect(log0).toMatch(/SIGTERM: stopping the run/);
-    const exported = JSON.parse(cli(['export', String(runIds[0]), '--db', db]).stdout);
-    const loss = exported.runs[0].scalars['train/epochLoss'];
-    expect(loss.steps).toEqual(Array.from({ length: 240 }, (_, i) => i + 1));
+    const there = runs(db);
+    const loss = there[target]!.scalars['train/epochLoss']!;
+    expect(loss.steps).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     expect(loss.wallMs[0]).toBeLessThan(requeuedAt); // epoch 1 was not trained again
-    expect(loss.wallMs[239]).toBeGreaterThan(requeuedAt);
+    expect(loss.wallMs[199]).toBeGreaterThan(requeuedAt);
 
     // the same configs run locally (same seeds, same backend) end with the same final metrics
     const localDb = join(dir, 'local.sqlite');
     const local = cli(['sweep', '--spec', specFile, '--backend', 'cpu', '-j', '2', '--json', '-q', '--db', localDb]);
     expect(local.code, local.stderr).toBe(0);
-    const here = runs(localDb, JSON.parse(local.stdout).sweepId);
-    const there = runs(db, sweepId);
+    const here = runs(localDb);
     expect(there.map((r) => r.status)).toEqual(['finished', 'finished', 'finished', 'finished']);
     for (const r of there) {
       const twin = here.find((l) => l.name === r.name)!;
@@ -132,18 +168,18 @@ describe('sweeps on a real Slurm', () => {
 
   it('slurm cancel stops the running tasks cleanly and records where each run stopped', async () => {
     const db = join(dir, 'cancel.sqlite');
-    const specFile = writeJson(dir, 'long.json', { name: 'long', base: { ...base, epochs: 1_000_000, evalEvery: 200 }, grid: { relu: [true, false] }, seeds: [0, 1] });
+    const specFile = writeJson(dir, 'long.json', { name: 'long', base: { ...base, epochs: 1_000_000, evalEvery: 50 }, grid: { relu: [true, false] }, seeds: [0, 1] });
     const sub = cli(['sweep', '--spec', specFile, '--slurm', '--slurm-dir', join(dir, 'sweeps'), '--backend', 'cpu', '--array-limit', '2', '--json', '--db', db], cluster.env);
     expect(sub.code, sub.stderr).toBe(0);
-    const { sweepId, folder } = JSON.parse(sub.stdout);
-    await until('two tasks training', () => status(db, sweepId).filter((t) => t.slurmState === 'RUNNING' && (t.shard?.epoch ?? 0) > 0).length === 2);
+    const { sweepId, folder, jobId } = JSON.parse(sub.stdout);
+    await until('two tasks training', () => [0, 1].every((i) => shardLook(folder, i)?.status === 'running' && (shardLook(folder, i)?.checkpoint ?? 0) >= 50 && slurmState(jobId, i) === 'RUNNING'));
 
     // --partial brings the runs so far in, as interrupted (no local runner may take them), metrics included
     const part = JSON.parse(cli(['slurm', 'collect', String(sweepId), '--partial', '--json', '--db', db], cluster.env).stdout);
     expect(part.collected.map((x: { status: string }) => x.status)).toEqual(['interrupted', 'interrupted']);
-    const partRun = JSON.parse(cli(['show', String(part.collected[0].runId), '--json', '--db', db]).stdout);
+    const partRun = runs(db).find((x) => x.uuid === part.collected[0].uuid)!;
     expect(partRun.statusDetail).toMatch(/^partial: collected at epoch \d+ while the run was running \(RUNNING on Slurm\)/);
-    expect(partRun.summaries['train/epochLoss'].lastStep).toBeGreaterThan(0);
+    expect(partRun.scalars['train/epochLoss']!.steps.length).toBeGreaterThan(0);
 
     const t0 = Date.now();
     const c = cli(['slurm', 'cancel', String(sweepId), '--json', '--db', db], cluster.env);
@@ -154,7 +190,7 @@ describe('sweeps on a real Slurm', () => {
     const tasks = status(db, sweepId);
     expect(tasks.every((t) => t.slurmState === 'CANCELLED'), JSON.stringify(tasks)).toBe(true);
     // the two that ran stopped at an epoch boundary and say so; the two that never started are cancelled too
-    const all = runs(db, sweepId);
+    const all = runs(db);
     expect(all.map((x) => x.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
     const ran = tasks.filter((t) => t.shard !== null);
     expect(ran).toHaveLength(2);
@@ -171,6 +207,6 @@ describe('sweeps on a real Slurm', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/sbatch refused .*job\.sbatch: .*invalid partition/i);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
-    expect(runs(db, 1).map((x) => x.status)).toEqual(['failed', 'failed']);
+    expect(runs(db).map((x) => x.status)).toEqual(['failed', 'failed']);
   });
 });
