@@ -28,7 +28,7 @@ export function slurmSweeps(store: Store) {
           index: t.index,
           runId: t.runId,
           name: t.name,
-          status: t.status as 'queued',
+          status: t.status,
           slurmState: t.slurmState,
           reason: t.reason,
           shard: t.shard && { status: t.shard.status, epoch: t.shard.epoch, epochs: t.shard.epochs, loss: t.shard.loss, deltaOF: t.shard.deltaOF, error: t.shard.error },

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openStore, type ClusterSweep, type Store } from '../store';
+import { openStore, type ClusterSweep, type RunStatus, type Store } from '../store';
 import { readManifest, shardPath, type Manifest } from './folder';
 import { ClusterError } from './script';
 import { ACTIVE_STATES, scancel, taskStates, type TaskState } from './slurm';
@@ -25,7 +25,7 @@ export interface TaskStatus {
   runUuid: string;
   name: string | null;
   /** The run's status in the main database (queued until collected). */
-  status: string | null;
+  status: RunStatus | null;
   /** Slurm's state; NOT SUBMITTED (dry run), UNKNOWN (gone from squeue, no accounting, or no Slurm here), COLLECTED. */
   slurmState: string;
   reason: string | null;
