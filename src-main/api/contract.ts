@@ -136,6 +136,32 @@ export const reproducePresetReportSchema = z.object({
 });
 export type ReproducePresetReport = z.infer<typeof reproducePresetReportSchema>;
 
+/** One array task of a sweep on Slurm: the scheduler's state and its shard's live progress. */
+export const slurmTaskSchema = z.object({
+  index: z.number().int().min(0),
+  runId: id.nullable(),
+  name: z.string().nullable(),
+  /** The run's status in this database (queued until collected). */
+  status: runStatusSchema.nullable(),
+  /** PENDING, RUNNING, COMPLETED, FAILED, TIMEOUT, PREEMPTED, CANCELLED...; NOT SUBMITTED, UNKNOWN, COLLECTED. */
+  slurmState: z.string(),
+  reason: z.string().nullable(),
+  shard: z
+    .object({ status: z.string(), epoch: z.number(), epochs: z.number().nullable(), loss: z.number().nullable(), deltaOF: z.number().nullable(), error: z.string().nullable() })
+    .nullable(),
+});
+export type SlurmTask = z.infer<typeof slurmTaskSchema>;
+
+export const slurmSweepSchema = z.object({
+  sweepId: id,
+  name: z.string(),
+  jobId: z.string().nullable(),
+  folder: z.string(),
+  schedulerError: z.string().nullable(),
+  tasks: z.array(slurmTaskSchema),
+});
+export type SlurmSweepOut = z.infer<typeof slurmSweepSchema>;
+
 const m = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) => ({ input, output, doc });
 
 /** Every method: input schema, output schema, one line of documentation. */
@@ -196,6 +222,16 @@ export const methods = {
   ),
   'sweeps.create': m(z.strictObject({ spec: z.unknown() }), z.object({ sweepId: id, runIds: z.array(id) }), 'expand and queue a sweep'),
   'sweeps.list': m(z.strictObject({}), z.object({ sweeps: z.array(z.object({ id, name: z.string(), createdAt: z.number() })) }), 'all sweeps'),
+  'slurm.sweeps': m(
+    z.strictObject({}),
+    z.object({ sweeps: z.array(slurmSweepSchema) }),
+    "sweeps submitted with `scl-lab sweep --slurm`: each task's Slurm state and its shard's progress",
+  ),
+  'slurm.collect': m(
+    z.strictObject({ sweepId: id, partial: z.boolean().default(false) }),
+    z.object({ collected: z.number(), unchanged: z.number(), waiting: z.number() }),
+    "merge a Slurm sweep's ended shards into the database (idempotent, by run uuid)",
+  ),
   'reproduce.presets': m(
     z.strictObject({}),
     z.object({

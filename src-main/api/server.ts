@@ -16,6 +16,7 @@ import { priorHistory } from '../runner/history';
 import { classCounts } from '../science/imbalance';
 import { analyseConfigBatchingBounded } from '../services/analysis';
 import { budgetCheck } from '../services/preflight';
+import { slurmCollect, slurmSweeps } from './slurm';
 import type { RunService } from '../services/runs';
 import { APP_VERSION } from '../services/version';
 import type { ListRunsQuery, MetricSummary, RunRecord, Store } from '../store';
@@ -236,6 +237,9 @@ export function createApi(ctx: ApiContext): Api {
     'sweeps.create': ({ spec }) => service.sweep(spec),
 
     'sweeps.list': () => ({ sweeps: store.listSweeps().map((s) => ({ id: s.id, name: s.name, createdAt: s.createdAt })) }),
+
+    'slurm.sweeps': () => slurmSweeps(store),
+    'slurm.collect': ({ sweepId, partial }) => slurmCollect(store, sweepId, partial),
 
     'reproduce.presets': () => {
       const presets = loadPresets();

@@ -9,6 +9,7 @@ import { RUN_STATUSES, type RunRecord, type RunStatus } from '../store';
 import { formatResult } from './format';
 import { cancelRun, deleteRuns } from '../services/runs';
 import { openDb, openSession, waitForRuns } from './session';
+import { addSlurmSweepOptions, slurmSweepCommand } from './slurm';
 
 /** An error the user can fix: printed without a stack, exit code 2. */
 export class UsageError extends Error {}
@@ -143,16 +144,17 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
       setExit(await runToEnd(opts, (s) => s.service.resume(runId).id));
     });
 
-  program
+  addSlurmSweepOptions(program
     .command('sweep')
-    .description('expand a sweep spec (base config x grid x seeds) into queued runs and run them')
+    .description('expand a sweep spec (base config x grid x seeds) into queued runs and run them (here, or on Slurm with --slurm)')
     .requiredOption('-s, --spec <file>', 'sweep spec (JSON): { "name", "base": {config}, "grid": {"relu": [true, false]}, "seeds": [0, 1] }')
     .option('-j, --concurrency <n>', 'runs at once (default: number of cores)', parsePositiveInt)
     .option('--backend <name>', 'tfjs backend', parseBackend)
     .option('--json', 'print one JSON object')
     .option(...dbOption)
-    .option('-q, --quiet', 'no progress bars')
+    .option('-q, --quiet', 'no progress bars'))
     .action(async (opts) => {
+      if (opts.slurm) return setExit(await slurmSweepCommand(opts));
       const spec = readJson(opts.spec, 'sweep spec');
       const s = openSession({ db: opts.db, backend: opts.backend, concurrency: opts.concurrency });
       try {

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../api/schema/config';
+import { ClusterError } from '../cluster/script';
 import { analyseConfigBatching } from '../services/analysis';
 import { budgetCheck } from '../services/preflight';
 import { APP_VERSION } from '../services/version';
@@ -13,6 +14,7 @@ import { formatAnalysis } from './format';
 import { registerReproduceCommand } from './reproduce';
 import { registerServeCommand } from './serve';
 import { registerTrashCommands } from './trash';
+import { registerSlurmCommands } from './slurm';
 import { DataError, listDatasets } from '../data';
 
 export function buildProgram(setExit: (code: number) => void = () => {}): Command {
@@ -26,6 +28,7 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
   registerTrashCommands(program);
   registerServeCommand(program);
   registerReproduceCommand(program, setExit);
+  registerSlurmCommands(program, setExit);
 
   program
     .command('datasets')
@@ -67,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
       // help and version exit 0; usage errors were already printed by commander
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof ConfigError || e instanceof UsageError || e instanceof DataError || (e instanceof StoreError && e.code !== 'IO')) {
+    if (e instanceof ConfigError || e instanceof UsageError || e instanceof ClusterError || e instanceof DataError || (e instanceof StoreError && e.code !== 'IO')) {
       process.stderr.write(`scl-lab: ${e.message}\n`);
       return 2;
     }

@@ -38,6 +38,8 @@ export const PRELOAD_METHOD_NAMES = [
   'runs.export',
   'sweeps.create',
   'sweeps.list',
+  'slurm.sweeps',
+  'slurm.collect',
   'reproduce.presets',
   'reproduce.start',
   'reproduce.report',

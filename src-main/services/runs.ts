@@ -117,6 +117,7 @@ export class RunService {
   resume(id: number): RunRecord {
     this.store.reconcile();
     const run = this.store.getRun(id);
+    this.assertLocal(id, 'it resumes on the cluster (requeue its task, or resubmit its job script)');
     if (run.status === 'queued' && run.orphaned) {
       for (const adopted of this.store.adoptOrphans(process.pid, { only: [id] })) this.runner.enqueue(adopted);
       return this.store.getRun(id);
@@ -129,6 +130,14 @@ export class RunService {
     return this.store.getRun(id);
   }
 
+  /** A run of a sweep on Slurm is the cluster's: it is resumed and cancelled there (`scl-lab slurm ...`). */
+  private assertLocal(id: number, what: string): void {
+    const run = this.store.getRun(id);
+    if (run.sweepId !== null && this.store.isClusterTask(id)) {
+      throw new StoreError('STATE', `run ${id} is a task of sweep ${run.sweepId} on Slurm; ${what}`);
+    }
+  }
+
   /** Queued runs of dead processes join this process's queue (oldest first); returns their ids. */
   adoptOrphans(): number[] {
     const ids = this.store.adoptOrphans(process.pid);
@@ -138,6 +147,8 @@ export class RunService {
 
   /** Cancel any queued or running run, this process's or another's. */
   cancel(id: number): boolean {
+    const run = this.store.getRun(id);
+    this.assertLocal(id, `cancel the sweep with: scl-lab slurm cancel ${run.sweepId}`);
     cancelRun(this.store, this.runner, id);
     return true;
   }

@@ -24,6 +24,11 @@ export function setSqliteBinding(file: string | undefined): void {
 
 export interface ConnectionOptions {
   readonly readonly?: boolean;
+  /**
+   * Writers only: 'wal' (default) for the user's database; 'delete' (a rollback journal) for files on a shared or
+   * network file system, such as a Slurm task's shard: WAL needs shared memory, so one host only.
+   */
+  readonly journalMode?: 'wal' | 'delete';
   /** Tests only: a different migration list. */
   readonly migrations?: readonly Migration[];
 }
@@ -104,9 +109,12 @@ export function openConnection(file: string, opts: ConnectionOptions = {}): Data
       }
       db.pragma('query_only = 1');
     } else {
-      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      const journal = opts.journalMode ?? 'wal';
+      if (db.pragma('journal_mode', { simple: true }) !== journal) db.pragma(`journal_mode = ${journal.toUpperCase()}`);
+      if (journal === 'wal') {
+        db.pragma('synchronous = NORMAL');
+        db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      } else db.pragma('synchronous = FULL'); // a rollback journal needs FULL to survive a node's power cut
       migrate(db, migrations);
     }
     return db;

@@ -30,7 +30,7 @@ export function parseBundle(input: unknown): ExportBundle {
   throw new StoreError('INVALID', `invalid import file: ${issues.join('; ')}${more}`);
 }
 
-function pendingScalars(runId: number, run: ExportedRun): ScalarColumns {
+export function pendingScalars(runId: number, run: ExportedRun): ScalarColumns {
   const out = new ScalarColumns();
   for (const [key, s] of Object.entries(run.scalars)) {
     for (let i = 0; i < s.steps.length; i++) out.push(runId, key, s.steps[i]!, fromJsonNumber(s.values[i]!), s.wallMs[i]!);
@@ -38,7 +38,7 @@ function pendingScalars(runId: number, run: ExportedRun): ScalarColumns {
   return out;
 }
 
-function pendingSnapshots(runId: number, run: ExportedRun): PendingSnapshot[] {
+export function pendingSnapshots(runId: number, run: ExportedRun): PendingSnapshot[] {
   return run.snapshots.map((s) => ({
     runId,
     key: s.key,
@@ -58,7 +58,7 @@ function migrateExportedRun(exported: ExportedRun): ExportedRun {
   return { ...exported, config, result: readStoredResult(exported.result), scalars };
 }
 
-function insertRun(ctx: StoreContext, r: ExportedRun, sweepId: number | null, warnings: string[]): number {
+export function insertRun(ctx: StoreContext, r: ExportedRun, sweepId: number | null, warnings: string[]): number {
   const hash = configHash(r.config);
   if (hash !== r.configHash) warnings.push(`run ${r.uuid}: config hash recomputed (${hash.slice(0, 12)}…)`);
   let status = r.status;

@@ -34,4 +34,5 @@ export {
   type ExportedSweep,
 } from './export-format';
 export type { ImportOptions, ImportReport } from './import';
+export type { ClusterSweep, ClusterTask, MergeResult } from './cluster';
 export * from './types';

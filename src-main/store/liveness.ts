@@ -38,6 +38,8 @@ export interface OwnerState {
   readonly heartbeatAt: number | null;
   readonly startedAt: number | null;
   readonly createdAt: number;
+  /** A task of a sweep on a cluster scheduler: the scheduler, not a local process, runs it (never orphaned here). */
+  readonly scheduled?: boolean;
 }
 
 export type Verdict =
@@ -57,6 +59,7 @@ function ownerGone(r: OwnerState, opts: LivenessOptions): boolean {
 
 export function judge(r: OwnerState, now: number, opts: LivenessOptions = {}): Verdict {
   const staleMs = opts.staleMs ?? STALE_HEARTBEAT_MS;
+  if (r.scheduled) return OK;
   if (r.status === 'running') {
     const lastSign = r.heartbeatAt ?? r.startedAt ?? r.createdAt;
     if (ownerGone(r, opts)) {

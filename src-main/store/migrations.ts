@@ -137,6 +137,29 @@ CREATE TRIGGER run_summary_changed_update AFTER UPDATE ON run_summary BEGIN ${bu
 INSERT INTO run_changes(run_id, seq, at) SELECT id, id, ${NOW_MS} FROM runs;
 `;
 
+/**
+ * A sweep submitted to a cluster scheduler: its sweep folder (configs, job script, shards) and job id. Its runs
+ * wait in the main database as `queued` placeholders, one array task each; no local runner may take them: they
+ * run on the cluster and `scl-lab slurm collect` replaces them with their shards' copies.
+ */
+const CLUSTER_SCHEMA = `
+CREATE TABLE cluster_sweeps(
+  sweep_id     INTEGER PRIMARY KEY REFERENCES sweeps(id),
+  scheduler    TEXT NOT NULL CHECK (scheduler IN ('slurm')),
+  folder       TEXT NOT NULL,
+  job_id       TEXT,              -- null until submitted (--dry-run)
+  submitted_at INTEGER,
+  options_json TEXT NOT NULL,
+  created_at   INTEGER NOT NULL
+);
+CREATE TABLE cluster_tasks(
+  run_id     INTEGER PRIMARY KEY REFERENCES runs(id),
+  sweep_id   INTEGER NOT NULL REFERENCES cluster_sweeps(sweep_id),
+  task_index INTEGER NOT NULL CHECK (task_index >= 0),
+  UNIQUE(sweep_id, task_index)
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', up: (db) => db.exec(V1_SCHEMA) },
   {
@@ -170,6 +193,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     name: 'owner host and the change log other processes watch',
     up: (db) => db.exec(V4_CHANGES),
+  },
+  {
+    version: 5,
+    name: 'sweeps scheduled on a cluster (Slurm) and their array tasks',
+    up: (db) => db.exec(CLUSTER_SCHEMA),
   },
 ];
 

@@ -17,9 +17,12 @@ interface ActiveRow {
   heartbeat_at: number | null;
   started_at: number | null;
   created_at: number;
+  scheduled: number;
 }
 
-const ACTIVE_SELECT = `SELECT id, status, owner_pid, owner_host, heartbeat_at, started_at, created_at FROM runs WHERE status = ?`;
+// scheduled: a task of a sweep on a cluster scheduler (its placeholder waits queued; no local process owns it)
+const ACTIVE_SELECT = `SELECT id, status, owner_pid, owner_host, heartbeat_at, started_at, created_at,
+  EXISTS(SELECT 1 FROM cluster_tasks c WHERE c.run_id = runs.id) AS scheduled FROM runs WHERE status = ?`;
 
 const owner = (r: ActiveRow) => ({
   status: r.status,
@@ -28,6 +31,7 @@ const owner = (r: ActiveRow) => ({
   heartbeatAt: r.heartbeat_at,
   startedAt: r.started_at,
   createdAt: r.created_at,
+  scheduled: r.scheduled === 1,
 });
 
 /** Returns the ids it marked interrupted; status_detail says why. */

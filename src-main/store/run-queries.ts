@@ -23,7 +23,7 @@ type RunRow = [
   envJson: string | null, createdAt: number, startedAt: number | null, finishedAt: number | null,
   heartbeatAt: number | null, ownerPid: number | null, lastStep: number | null, error: string | null,
   notes: string | null, resumedFrom: number | null, sweepId: number | null, resultJson: string | null,
-  deletedAt: number | null, tagsJson: string, summariesJson: string, cancelRequestedAt: number | null, ownerHost: string | null,
+  deletedAt: number | null, tagsJson: string, summariesJson: string, cancelRequestedAt: number | null, ownerHost: string | null, scheduled: number,
 ];
 
 /** [keyId, lastStep, lastValue, lastFlag, min, minStep, max, maxStep, n, nNonFinite] per summary row. */
@@ -38,7 +38,8 @@ const RUN_SELECT = `SELECT r.id, r.uuid, r.name, r.kind, r.status, r.status_deta
      WHERE rt.run_id = r.id ORDER BY t.name) t) AS tags,
   (SELECT json_group_array(json_array(s.key_id, s.last_step, s.last_value, s.last_flag, s.min_value, s.min_step,
      s.max_value, s.max_step, s.n, s.n_nonfinite)) FROM run_summary s WHERE s.run_id = r.id) AS summaries,
-  r.cancel_requested_at, r.owner_host
+  r.cancel_requested_at, r.owner_host,
+  EXISTS(SELECT 1 FROM cluster_tasks c WHERE c.run_id = r.id) AS scheduled
   FROM runs r`;
 
 const ORDER_COLUMNS = {
@@ -83,7 +84,7 @@ function toRecord(r: RunRow, names: Map<number, string>, now: number): RunRecord
   for (const s of JSON.parse(r[25]) as SummaryTuple[]) summaries[names.get(s[0]) ?? `#${s[0]}`] = toSummary(s);
   const verdict =
     r[4] === 'running' || r[4] === 'queued'
-      ? judge({ status: r[4], ownerPid: r[16], ownerHost: r[27], heartbeatAt: r[15], startedAt: r[13], createdAt: r[12] }, now, readOptions)
+      ? judge({ status: r[4], ownerPid: r[16], ownerHost: r[27], heartbeatAt: r[15], startedAt: r[13], createdAt: r[12], scheduled: r[28] === 1 }, now, readOptions)
       : null;
   const interrupted = verdict?.kind === 'interrupted';
   return {

@@ -1,4 +1,7 @@
 import * as path from 'node:path';
+import {
+  getClusterSweep, isClusterTask, listClusterSweeps, mergeShardRuns, recordClusterSweep, setClusterJob, type ClusterSweep, type MergeResult,
+} from './cluster';
 import { DEFAULT_KEEP_CHECKPOINTS, checkpointSteps, latestCheckpoint, saveCheckpoint } from './checkpoints';
 import { openConnection } from './connection';
 import { StoreContext } from './context';
@@ -28,13 +31,15 @@ export interface OpenStoreOptions {
   readonly readonly?: boolean;
   /** Checkpoints kept per run (default 2). */
   readonly keepCheckpoints?: number;
+  /** Writers: 'delete' (rollback journal) for a file on a shared file system, e.g. a Slurm shard; default 'wal'. */
+  readonly journalMode?: 'wal' | 'delete';
 }
 
 /** Opens (creating and migrating if needed) the run database; default file: defaultDbPath(). */
 export function openStore(file: string = defaultDbPath(), opts: OpenStoreOptions = {}): Store {
   const abs = path.resolve(file);
   const readonly = opts.readonly === true;
-  const db = openConnection(abs, { readonly });
+  const db = openConnection(abs, { readonly, journalMode: opts.journalMode });
   if (!readonly) {
     try {
       upgradeStoredConfigs(db); // configs of older releases, in the current config schema
@@ -224,6 +229,28 @@ export class Store {
   }
   getSweep(id: number): Sweep {
     return getSweep(this.ctx, id);
+  }
+
+  // ---- sweeps on a cluster (src-main/cluster) ----
+  recordClusterSweep(sweepId: number, info: { scheduler: 'slurm'; folder: string; options: unknown; runIds: readonly number[] }): void {
+    recordClusterSweep(this.ctx, sweepId, info);
+  }
+  setClusterJob(sweepId: number, jobId: string): void {
+    setClusterJob(this.ctx, sweepId, jobId);
+  }
+  getClusterSweep(sweepId: number): ClusterSweep {
+    return getClusterSweep(this.ctx, sweepId);
+  }
+  listClusterSweeps(): ClusterSweep[] {
+    return listClusterSweeps(this.ctx);
+  }
+  /** True for a run that waits on (or ran on) a cluster: no local runner may take it. */
+  isClusterTask(runId: number): boolean {
+    return isClusterTask(this.ctx, runId);
+  }
+  /** A shard's export bundle into this database: new runs imported, placeholders (same uuid) replaced in place. */
+  mergeShardRuns(bundle: unknown, opts: { partialDetail?: string } = {}): MergeResult[] {
+    return mergeShardRuns(this.ctx, bundle, opts);
   }
 
   // ---- export / import ----

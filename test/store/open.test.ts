@@ -19,6 +19,20 @@ function expectStoreError(fn: () => unknown, code: string, pattern: RegExp): voi
 }
 
 describe('opening and migrating', () => {
+  it("opens a shard for a shared file system with a rollback journal, not WAL (journalMode: 'delete')", () => {
+    const file = path.join(tmpDir(), 'shard.sqlite');
+    const store = openStore(file, { journalMode: 'delete' });
+    try {
+      const inner = (store as unknown as { ctx: { db: Database.Database } }).ctx.db;
+      expect(inner.pragma('journal_mode', { simple: true })).toBe('delete');
+      expect(inner.pragma('synchronous', { simple: true })).toBe(2); // FULL
+      expect(store.check().userVersion).toBe(LATEST_VERSION);
+    } finally {
+      store.close();
+    }
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+  });
+
   it('creates the schema from an empty file with the pragmas the store relies on', () => {
     const file = path.join(tmpDir(), 'nested', 'deeper', 'runs.sqlite'); // parent folders are created
     const store = open(file);
@@ -32,7 +46,7 @@ describe('opening and migrating', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       expect(tables).toEqual([
-        'checkpoints', 'metric_keys', 'run_changes', 'run_summary', 'run_tags', 'runs', 'scalar_blocks', 'scalars', 'snapshots', 'sweeps',
+        'checkpoints', 'cluster_sweeps', 'cluster_tasks', 'metric_keys', 'run_changes', 'run_summary', 'run_tags', 'runs', 'scalar_blocks', 'scalars', 'snapshots', 'sweeps',
         'tags',
       ]);
     } finally {
