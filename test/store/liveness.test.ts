@@ -61,6 +61,19 @@ describe('one liveness rule on every read', () => {
     expect(reader.getRun(a)).toMatchObject({ status: 'queued', orphaned: false, ownerPid: process.pid });
     expect(other.adoptOrphans(process.pid)).toEqual([]);
   });
+
+  it('a queued placeholder of a Slurm task is neither orphaned nor adopted, however old (the cluster runs it)', () => {
+    const store = freshStore();
+    const sweepId = store.createSweep('on slurm', { base: {}, grid: {} });
+    const task = newRun(store, { sweepId });
+    const plain = newRun(store);
+    store.recordClusterSweep(sweepId, { scheduler: 'slurm', folder: '/shared/sweep', options: {}, runIds: [task] });
+    const later = Date.now() + 10 * 60_000;
+    const reader = open(store.file, { readonly: true });
+    expect(reader.getRun(task)).toMatchObject({ status: 'queued', orphaned: false });
+    expect(store.adoptOrphans(process.pid, { now: later })).toEqual([plain]);
+    expect(reader.getRun(task).ownerPid).toBeNull();
+  });
 });
 
 describe('one cancel request', () => {
