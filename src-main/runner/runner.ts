@@ -130,7 +130,8 @@ export class Runner extends EventEmitter {
     if (this.closed) throw new Error('the runner is closed');
     const run = this.store.getRun(runId);
     if (run.status !== 'queued') throw new Error(`run ${runId} is ${run.status}, not queued`);
-    this.store.claimQueued(runId, process.pid); // readers see who holds it (and that it is orphaned if we die)
+    // readers see who holds it (and that it is orphaned if we die); waits like every run-time write under a lock
+    this.deferred.write(runId, `the claim of run ${runId}`, () => this.store.claimQueued(runId, process.pid));
     if (!this.queue.includes(runId) && !this.active.has(runId)) this.queue.push(runId);
     this.pump();
   }
@@ -170,7 +171,7 @@ export class Runner extends EventEmitter {
 
   /**
    * Runs whose writes have waited for another process's lock longer than the limit fail (the worker stops, the
-   * status is recorded once the lock is gone); with no run left, writes still waiting after twice the limit are
+   * status is recorded once the lock is gone); with no run left, writes still waiting max(2 x limit, 10 s) after the last run ended are
    * given up (the runs then show as interrupted at the next start, like after a crash).
    */
   private checkLock(): void {
@@ -183,11 +184,22 @@ export class Runner extends EventEmitter {
       this.settle(a, 'failed', { error: lockMessage(this.store.file, now - since, this.lockLimit) });
     }
     const oldest = this.deferred.oldestSince();
-    if (this.active.size === 0 && oldest !== null && now - oldest > 2 * this.lockLimit) {
+    if (this.active.size > 0 || oldest === null) {
+      this.drainWaitSince = null;
+      return;
+    }
+    // no run left, writes still waiting: give them as long again as the runs got (at least 10 s), counted from
+    // when the last run ended, so that a run failed for the lock still gets its status once the lock goes
+    this.drainWaitSince ??= now;
+    if (now - this.drainWaitSince > Math.max(2 * this.lockLimit, 10_000)) {
       this.emit('error-log', `gave up recording ${this.deferred.pending} write(s): ${lockMessage(this.store.file, now - oldest, this.lockLimit)}`);
       this.deferred.discard();
+      this.drainWaitSince = null;
     }
   }
+
+  /** When the last run ended while writes still waited for the lock (see checkLock). */
+  private drainWaitSince: number | null = null;
 
   private checkIdle(): void {
     if (this.queue.length === 0 && this.active.size === 0 && this.deferred.pending > 0) {

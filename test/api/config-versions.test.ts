@@ -54,9 +54,9 @@ describe('optimisers say what they do', () => {
   });
 
   it('the optimiser names come from the exported member list', () => {
-    expect(UFM_OPTIMIZERS.map((m) => m.shape.name.value)).toEqual(['gd', 'momentum', 'adam']);
+    expect(UFM_OPTIMIZERS.map((m) => m.shape.name.value)).toEqual(['gd', 'momentum', 'adam', 'lbfgs']);
     expect(issues({ ...ufm, optimizer: { name: 'sgd', lr: 0.1 } })).toEqual([
-      { field: 'optimizer.name', message: 'optimizer.name must be one of gd, momentum, adam' },
+      { field: 'optimizer.name', message: 'optimizer.name must be one of gd, momentum, adam, lbfgs' },
     ]);
   });
 

@@ -92,7 +92,7 @@ describe('explicit batchings: analysis and sweeps', () => {
       kind: 'deep', classes: 3, dim: 6, imbalance: { profile: 'balanced', nMax: 2 }, relu: true, temperature: 0.1,
       batching: { strategy: 'explicit', batches: explicit.batching.batches, stepPer: 'batch' },
       dataset: { name: 'synthetic', shape: { kind: 'vector', dim: 4 } }, model: { name: 'mlp', hidden: [8] },
-      optimizer: { name: 'sgd', lr: 0.1 }, epochs: 2, evalEvery: 1,
+      optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 }, epochs: 2, evalEvery: 1,
     };
     const a = analyseConfigBatching(parseRunConfig(deep), 1);
     expect(a.oneEpoch.rule).toBe('two-view');
