@@ -9,10 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export default function setup(): () => void {
+  // vitest runs a globalSetup once per project (node, renderer, e2e): only the first one makes the folder
+  if (process.env['SCL_TEST_TMP']) return () => {};
   const previous = process.env['TMPDIR'];
   const dir = mkdtempSync(join(tmpdir(), 'scl-lab-vitest-'));
   process.env['TMPDIR'] = dir;
+  process.env['SCL_TEST_TMP'] = dir;
   return () => {
+    delete process.env['SCL_TEST_TMP'];
     const left = readdirSync(dir);
     if (left.length > 0) {
       process.stderr.write(`test temp folder: ${left.length} leftover temp entries removed (${left.slice(0, 8).join(', ')}${left.length > 8 ? ', ...' : ''})\n`);
