@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // a temporary folder per run, removed at the end (test/support/global-tmp.ts)
+    globalSetup: ['test/support/global-tmp.ts'],
     projects: [
       {
         extends: true,

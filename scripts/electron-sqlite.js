@@ -131,7 +131,7 @@ function ensure(opts = {}) {
     const failures = [];
     for (const step of plan) {
       log(`${step.name}: ${path.basename(step.args[0])} ${step.args.slice(1).join(' ')}`);
-      const r = spawnSync(process.execPath, step.args, { cwd: mod, env: cleanEnv(), stdio: ['ignore', 'inherit', 'inherit'], timeout: step.timeoutMs });
+      const r = spawnSync(process.execPath, step.args, { cwd: mod, env: cleanEnv(), stdio: opts.stdio ?? ['ignore', 'inherit', 'inherit'], timeout: step.timeoutMs });
       if (r.status === 0 && fs.existsSync(built)) {
         fs.mkdirSync(path.dirname(out), { recursive: true });
         const tmp = `${out}.tmp-${process.pid}`;
@@ -154,12 +154,11 @@ function ensure(opts = {}) {
 }
 
 function electronBinaryHint(root = ROOT) {
-  try {
-    require(path.join(root, 'node_modules', 'electron')); // throws when the binary was never downloaded
-    return null;
-  } catch (e) {
-    return `the Electron binary is not installed (${e.message.split('\n')[0]}); run "node node_modules/electron/install.js" with internet access`;
-  }
+  // not require('electron'): since Electron 42 that downloads the binary as a side effect
+  const { electronBinary } = require('./start.js');
+  const bin = electronBinary(process.env, path.join(root, 'node_modules', 'electron'));
+  if (bin && fs.existsSync(bin)) return null;
+  return 'the Electron binary is not installed; run "npx install-electron" with internet access';
 }
 
 module.exports = { bindingPath, buildPlan, cleanEnv, electronVersion, ensure, findNodeGyp, parseArgs };

@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { tempDir as sharedTempDir } from '../support/tmp';
 import { join, resolve } from 'node:path';
 
 export const BIN = resolve(__dirname, '../../bin/scl-lab.js');
 
 export function tempDir(prefix = 'scl-lab-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return sharedTempDir(prefix); // removed after the test file
 }
 
 export function writeJson(dir: string, name: string, value: unknown): string {

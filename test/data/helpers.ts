@@ -1,13 +1,13 @@
 /** Writers for small files in the real dataset formats, in a fresh temporary folder per test file. */
 import { expect } from 'vitest';
 import { DataError } from '../../src-main/data/errors';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tempDir as sharedTempDir } from '../support/tmp';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 export function tempDir(prefix = 'scl-data-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return sharedTempDir(prefix); // removed after the test file
 }
 
 export function write(file: string, bytes: Uint8Array | string, gzip = false): string {

@@ -35,8 +35,6 @@ describe('deep runs', () => {
     expect(withRelu.config.relu).toBe(true);
     expect(without.config.relu).toBe(false);
     const a = withRelu.result.final, b = without.result.final;
-    console.log(`ReLU: deltaOF ${a.deltaOF.toFixed(4)} NCC test ${a.nccAccTest.toFixed(4)} (${withRelu.result.seconds.toFixed(1)} s); ` +
-      `no ReLU: deltaOF ${b.deltaOF.toFixed(4)} NCC test ${b.nccAccTest.toFixed(4)} (${without.result.seconds.toFixed(1)} s)`);
     expect(a.classCounts).toEqual([300, 300, 300, 300, 300, 30, 30, 30, 30, 30]);
     expect(a.deltaOF).toBeLessThan(0.2);
     expect(b.deltaOF).toBeGreaterThan(0.4);

@@ -26,7 +26,6 @@ describe('UFM / UFM+ by projected gradient descent', () => {
   it('UFM+, full batch, imbalanced counts: converges to the orthogonal frame and attains L*', () => {
     const t = new UfmTrainer(base({ counts: [30, 30, 4, 4], epochs: 3000, optimizer: { name: 'gd', lr: 0.05 } }));
     const { last } = t.run();
-    console.log(last.rec);
     expect(last.rec.deltaOF).toBeLessThan(1e-3);
     expect(last.rec.gap! / last.rec.optimalLoss!).toBeLessThan(1e-3);
     expect(last.rec.gap!).toBeGreaterThanOrEqual(-1e-6 * last.rec.optimalLoss!);
@@ -36,7 +35,7 @@ describe('UFM / UFM+ by projected gradient descent', () => {
   it('UFM, full batch, balanced: converges to the simplex ETF (all cosines -1/(k-1))', () => {
     const t = new UfmTrainer(base({ relu: false, k: 5, d: 10, counts: classCounts({ profile: 'balanced', nMax: 8 }, 5), epochs: 2000 }));
     const { last } = t.run();
-    console.log(last.rec);
+
     const k = 5;
     for (let a = 0; a < k; a++)
       for (let b = 0; b < k; b++) if (a !== b) expect(Math.abs(last.geom.cosine[a * k + b] + 1 / (k - 1))).toBeLessThan(1e-3);
@@ -46,7 +45,6 @@ describe('UFM / UFM+ by projected gradient descent', () => {
   it('UFM, full batch, imbalanced: the geometry is NOT symmetric (minority means attract each other)', () => {
     const t = new UfmTrainer(base({ relu: false, k: 4, d: 8, counts: [40, 40, 4, 4], epochs: 2000 }));
     const { last } = t.run();
-    console.log(last.rec, last.geom.cosGroups);
     expect(last.rec.deltaETF).toBeGreaterThan(0.05);
     expect(last.geom.cosGroups.minMin!).toBeGreaterThan(last.geom.cosGroups.majMaj! + 0.1);
     t.dispose();
