@@ -3,6 +3,7 @@ import { canonicalJson, configHash } from './canonical';
 import type { StoreContext } from './context';
 import { StoreError } from './errors';
 import { exportBundleSchema, formatPath, type ExportBundle, type ExportedRun } from './export-format';
+import { checkDepth, parseImportedConfig } from './import-config';
 import { normaliseTag } from './runs';
 import { createSweep } from './sweeps';
 import { fromJsonNumber } from './values';
@@ -22,11 +23,29 @@ export interface ImportReport {
 
 /** Validates with zod; the error names the first offending fields, e.g. `runs[0].scalars["loss"].values[3]`. */
 export function parseBundle(input: unknown): ExportBundle {
+  checkDepth(input);
   const parsed = exportBundleSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return validateConfigs(parsed.data);
   const issues = parsed.error.issues.slice(0, 5).map((i) => `${formatPath(i.path)}: ${i.message}`);
   const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : '';
   throw new StoreError('INVALID', `invalid import file: ${issues.join('; ')}${more}`);
+}
+
+/** `runs[2] (uuid 1b2…, "baseline")`: how messages name a run of the bundle. */
+function runLabel(i: number, r: ExportedRun): string {
+  return `runs[${i}] (uuid ${r.uuid}${r.name ? `, ${JSON.stringify(r.name)}` : ''})`;
+}
+
+/** Every run's config through parseImportedConfig; its kind must be the run's kind. */
+function validateConfigs(bundle: ExportBundle): ExportBundle {
+  const runs = bundle.runs.map((r, i) => {
+    const config = parseImportedConfig(r.config, runLabel(i, r));
+    if (config.kind !== r.kind) {
+      throw new StoreError('INVALID', `invalid import file: ${runLabel(i, r)}: kind is "${r.kind}" but config.kind is "${config.kind}"`);
+    }
+    return { ...r, config: config as unknown as Record<string, unknown> };
+  });
+  return { ...bundle, runs };
 }
 
 function pendingScalars(runId: number, run: ExportedRun): ScalarColumns {
@@ -54,9 +73,9 @@ function insertRun(ctx: StoreContext, r: ExportedRun, sweepId: number | null, wa
   if (hash !== r.configHash) warnings.push(`run ${r.uuid}: config hash recomputed (${hash.slice(0, 12)}…)`);
   let status = r.status;
   let detail = r.statusDetail;
-  if (status === 'running') {
+  if (status === 'running' || status === 'queued') {
+    detail = `interrupted: imported while ${status} elsewhere`;
     status = 'interrupted';
-    detail = 'interrupted: imported while running elsewhere';
   }
   const json = (v: unknown, field: string): string | null =>
     v === undefined || v === null ? null : canonicalJson(v, `run ${r.uuid} ${field}`);
