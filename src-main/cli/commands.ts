@@ -15,7 +15,7 @@ export class UsageError extends Error {}
 
 export function readText(file: string, what: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8').replace(/^\uFEFF/, ''); // a UTF-8 byte-order mark is not part of the JSON
   } catch (e) {
     throw new UsageError(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
