@@ -169,7 +169,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     try {
       const body = await readBody(req, limit);
       const text = body.toString('utf8').trim();
-      input = text === '' ? undefined : JSON.parse(text);
+      input = text === '' ? undefined : JSON.parse(text.replace(/^\uFEFF/, '')); // a UTF-8 BOM is not an error
     } catch (e) {
       if (e instanceof ApiError) {
         res.once('finish', () => req.destroy()); // stop reading the rest of an oversized body

@@ -47,3 +47,11 @@ describe('serve: the static handler stays inside the renderer folder', () => {
     expect(await res.text()).toBe('console.log("app")');
   });
 });
+
+describe('serve: a request body with a UTF-8 byte-order mark', () => {
+  it('is read as the JSON after it', async () => {
+    const res = await fetch(`${srv.origin}/api/app.info`, { method: 'POST', headers: { Authorization: `Bearer ${srv.token}`, 'Content-Type': 'application/json' }, body: '\uFEFF{}' });
+    expect(res.status).toBe(200);
+    expect((await res.json()).mode).toBe('serve');
+  });
+});
