@@ -85,7 +85,7 @@ describe('fuzz: every method through the HTTP server', () => {
           expect(CREATING.has(m), `${m} created something from ${body.slice(0, 200)}`).toBe(false);
         }
       },
-      400,
+      800,
       10_000,
     );
     const info = await fetch(`${srv.origin}/api/app.info`, { method: 'POST', headers: { Authorization: `Bearer ${srv.token}` }, body: '{}' });
@@ -138,7 +138,7 @@ describe('fuzz: every method through the IPC handler', () => {
           expect(CREATING.has(m), `${m} created something from ${JSON.stringify(input)?.slice(0, 200)}`).toBe(false);
         }
       },
-      400,
+      800,
       8000,
     );
     expect(store.check().integrity).toBe('ok');

@@ -36,12 +36,12 @@ function checkConfig(raw: unknown): void {
 }
 
 describe('fuzz: run configs', () => {
-  it('any JSON value', () => fuzz([jsonValue], checkConfig, 600));
+  it('any JSON value', () => fuzz([jsonValue], checkConfig, 1000));
 
   for (const base of BASES) {
     it(`one to three mutations of a valid ${base.kind} config${base === custom ? ' (custom counts)' : ''}`, () => {
       expect(() => parseRunConfig(base)).not.toThrow();
-      fuzz([fc.array(mutation(base), { minLength: 1, maxLength: 3 })], (ms) => checkConfig(mutate(base, ms)), 500);
+      fuzz([fc.array(mutation(base), { minLength: 1, maxLength: 3 })], (ms) => checkConfig(mutate(base, ms)), 1000);
     });
   }
 
@@ -59,7 +59,7 @@ describe('fuzz: run configs', () => {
           expectUserMessage((err as ConfigError).message);
         }
       },
-      400,
+      800,
     );
   });
 });
@@ -89,7 +89,7 @@ describe('fuzz: sweep specs', () => {
           for (const i of (err as ConfigError).issues) expectUserMessage(i.message);
         }
       },
-      500,
+      1000,
     );
   });
 });

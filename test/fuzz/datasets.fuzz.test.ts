@@ -73,11 +73,11 @@ const CSV = Buffer.from('a,b,label\n1,0,cat\n0.9,0.1,cat\n0,1,dog\n0.2,0.7,dog\n
 
 describe('fuzz: dataset files', () => {
   it('IDX images and labels', () => {
-    fuzz([damage, fc.boolean()], (d, images) => (images ? check(apply(IMAGES, d), '-idx3-ubyte', readIdxImages) : check(apply(LABELS, d), '-idx1-ubyte', (f) => readIdxLabels(f))), 400);
+    fuzz([damage, fc.boolean()], (d, images) => (images ? check(apply(IMAGES, d), '-idx3-ubyte', readIdxImages) : check(apply(LABELS, d), '-idx1-ubyte', (f) => readIdxLabels(f))), 800);
   });
 
   it('CIFAR-10 and CIFAR-100 batches', () => {
-    fuzz([damage, fc.boolean()], (d, ten) => (ten ? check(apply(CIFAR10, d), '.bin', (f) => readCifar10([f])) : check(apply(CIFAR100, d), '.bin', (f) => readCifar100([f]))), 200);
+    fuzz([damage, fc.boolean()], (d, ten) => (ten ? check(apply(CIFAR10, d), '.bin', (f) => readCifar10([f])) : check(apply(CIFAR100, d), '.bin', (f) => readCifar100([f]))), 400);
   });
 
   it('.npy features (as embeddings with labels) and labels', () => {
@@ -85,7 +85,7 @@ describe('fuzz: dataset files', () => {
     writeFileSync(labels, LABELS_NPY);
     fuzz([damage, fc.boolean()], (d, feats) =>
       feats ? check(apply(FEATS, d), '.npy', (f) => embeddingsGeometry(f, labels)) : check(apply(LABELS_NPY, d), '.npy', (f) => readNpy(f, ['<i8', '<i4', '|u1'], 1)),
-    400);
+    800);
   });
 
   it('CSV embeddings, damaged or random text', () => {
@@ -97,6 +97,6 @@ describe('fuzz: dataset files', () => {
       fc.array(fc.tuple(fc.constantFrom('0', '0', '1', '-1', '0.5', '3e38', '1e20', '-3.4e38'), fc.constantFrom('0', '0', '1', '2'), fc.constantFrom('0', '1')), { minLength: 2, maxLength: 6 })
         .map((rows) => Buffer.from('a,b,label\n' + rows.map((r) => r.join(',')).join('\n'))),
     );
-    fuzz([text], (bytes) => check(bytes, '.csv', (f) => embeddingsGeometry(f)), 400);
+    fuzz([text], (bytes) => check(bytes, '.csv', (f) => embeddingsGeometry(f)), 800);
   });
 });

@@ -73,7 +73,7 @@ describe('fuzz: import bundles', () => {
         }
         expect(dst.check().integrity).toBe('ok');
       },
-      300,
+      500,
       8000,
     );
     // imports that were accepted added runs; the original runs are untouched
@@ -143,7 +143,7 @@ describe('fuzz: database files', () => {
           for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
         }
       },
-      150,
+      300,
       8000,
     );
   });
