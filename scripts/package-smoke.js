@@ -19,12 +19,24 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 const MARKER = 'SCL-LAB-STUB-ELECTRON-ABI-BETTER-SQLITE3\n';
+/** @electron/fuses' sentinel, and Electron's shipped fuse states ('1' on, '0' off) in FuseV1Options order. */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+const SHIPPED_FUSES = '10110010';
+/** What electron-builder.yml's electronFuses must make of them, by FuseV1Options name. */
+const EXPECTED_FUSES = {
+  RunAsNode: '0', EnableCookieEncryption: '1', EnableNodeOptionsEnvironmentVariable: '0', EnableNodeCliInspectArguments: '0',
+  EnableEmbeddedAsarIntegrityValidation: '1', OnlyLoadAppFromAsar: '1', LoadBrowserProcessSpecificV8Snapshot: '0',
+  GrantFileProtocolExtraPrivileges: '0',
+};
 
 /** A folder electron-builder accepts as an unpacked Electron distribution for Linux. */
 function makeStubElectron(dir) {
   fs.mkdirSync(path.join(dir, 'resources'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'locales'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'electron'), '#!/bin/sh\necho "stub Electron (packaging test): cannot run the app" >&2\nexit 1\n', { mode: 0o755 });
+  // a real Electron binary carries the fuse wire after this sentinel (wire version 1, 8 fuses, all as shipped)
+  const wire = Buffer.concat([Buffer.from(`# ${FUSE_SENTINEL}`, 'latin1'), Buffer.from([1, SHIPPED_FUSES.length]), Buffer.from(SHIPPED_FUSES, 'latin1'), Buffer.from('\n')]);
+  const script = Buffer.from('#!/bin/sh\necho "stub Electron (packaging test): cannot run the app" >&2\nexit 1\n');
+  fs.writeFileSync(path.join(dir, 'electron'), Buffer.concat([script, wire]), { mode: 0o755 });
   fs.writeFileSync(path.join(dir, 'locales', 'en-US.pak'), '');
   fs.writeFileSync(path.join(dir, 'LICENSE'), 'stub\n');
   fs.writeFileSync(path.join(dir, 'LICENSES.chromium.html'), '<p>stub</p>\n');
@@ -100,6 +112,14 @@ function run({ keep = false, print = false, log = (l) => process.stderr.write(l)
   const pkg = JSON.parse(asar.extractFile(asarFile, 'package.json').toString('utf8'));
   check('package.json main is the Electron main', pkg.main === 'dist/src-main/electron/main.js', pkg.main);
   check('package.json name and version are packaged', pkg.name === 'scl-geometry-lab' && typeof pkg.version === 'string', `${pkg.name}@${pkg.version}`);
+
+  const exe = fs.readFileSync(path.join(appDir, 'scl-geometry-lab'));
+  const at = exe.indexOf(FUSE_SENTINEL) + FUSE_SENTINEL.length;
+  const names = Object.keys(EXPECTED_FUSES);
+  const states = at >= FUSE_SENTINEL.length ? exe.subarray(at + 2, at + 2 + exe[at + 1]).toString('latin1') : '';
+  for (const [i, name] of names.entries()) {
+    check(`fuse ${name} is ${EXPECTED_FUSES[name] === '1' ? 'on' : 'off'} in the packaged executable`, states[i] === EXPECTED_FUSES[name], `state ${JSON.stringify(states[i] ?? 'missing')}`);
+  }
 
   const sqliteAddon = path.join(unpacked, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
   check('better-sqlite3 is unpacked (app.asar.unpacked/node_modules/better-sqlite3/build/Release/better_sqlite3.node)', fs.existsSync(sqliteAddon));

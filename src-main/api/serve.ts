@@ -9,7 +9,7 @@
  *   this server's gets 403. Everything else serves the built renderer (dist-renderer/, SPA fallback, strict CSP).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -160,7 +160,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     try {
       const body = await readBody(req, limit);
       const text = body.toString('utf8').trim();
-      input = text === '' ? undefined : JSON.parse(text);
+      input = text === '' ? undefined : JSON.parse(text.replace(/^\uFEFF/, '')); // a UTF-8 BOM is not an error
     } catch (e) {
       if (e instanceof ApiError) {
         res.once('finish', () => req.destroy()); // stop reading the rest of an oversized body
@@ -191,10 +191,17 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
       .pipe(res);
   }
 
-  function fileSize(file: string): number | null {
+  /**
+   * The real path of `file` (symlinks followed) when it is a regular file inside the real renderer folder, with
+   * its size; null otherwise, so a symlink in dist-renderer/ never serves a file from outside it.
+   */
+  function servable(file: string): { real: string; size: number } | null {
     try {
-      const st = statSync(file);
-      return st.isFile() ? st.size : null;
+      const root = realpathSync(rendererDir);
+      const real = realpathSync(file);
+      if (!real.startsWith(root + sep)) return null;
+      const st = statSync(real);
+      return st.isFile() ? { real, size: st.size } : null;
     } catch {
       return null;
     }
@@ -214,14 +221,14 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     }
     const file = resolve(rendererDir, '.' + (rel.endsWith('/') ? rel + 'index.html' : rel));
     const inside = file.startsWith(rendererDir + sep) && !rel.includes('\0');
-    const size = inside ? fileSize(file) : null;
-    if (size !== null) return serveFile(req, res, file, size);
+    const found = inside ? servable(file) : null;
+    if (found !== null) return serveFile(req, res, found.real, found.size);
     const last = rel.split('/').pop() ?? '';
     if (inside && !last.includes('.')) {
       // SPA fallback: client-side routes get index.html
       const index = join(rendererDir, 'index.html');
-      const indexSize = fileSize(index);
-      if (indexSize !== null) return serveFile(req, res, index, indexSize);
+      const indexFound = servable(index);
+      if (indexFound !== null) return serveFile(req, res, indexFound.real, indexFound.size);
       res.writeHead(200, { ...baseHeaders(), 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       return void res.end(req.method === 'HEAD' ? undefined : BUILD_HINT);
     }
@@ -309,6 +316,8 @@ export async function startServer(opts: ServeOptions = {}): Promise<RunningServe
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'none'",
+    "form-action 'none'",
+    "frame-src 'none'", // the report viewer's sandboxed srcdoc iframe is not fetched, so frame-src does not apply
   ].join('; ');
   const origin = `http://${HOST}:${port}`;
 

@@ -10,13 +10,14 @@ import { formatResult } from './format';
 import { cancelRun, deleteRuns } from '../services/runs';
 import { openDb, openSession, waitForRuns } from './session';
 import { addSlurmSweepOptions, slurmSweepCommand } from './slurm';
+import { terminalField, terminalSafe } from './terminal-text';
 
 /** An error the user can fix: printed without a stack, exit code 2. */
 export class UsageError extends Error {}
 
 export function readText(file: string, what: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8').replace(/^\uFEFF/, ''); // a UTF-8 byte-order mark is not part of the JSON
   } catch (e) {
     throw new UsageError(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
@@ -57,8 +58,16 @@ function parseStatus(v: string): RunStatus {
   return v as RunStatus;
 }
 
+/** One block of stdout; control characters in it (from stored text) are escaped, see terminal-text.ts. */
 export function out(s: string): void {
-  process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+  const safe = terminalSafe(s);
+  process.stdout.write(safe.endsWith('\n') ? safe : safe + '\n');
+}
+
+/** One block of stderr, escaped the same way. */
+export function err(s: string): void {
+  const safe = terminalSafe(s);
+  process.stderr.write(safe.endsWith('\n') ? safe : safe + '\n');
 }
 
 const dbOption = ['--db <file>', 'database file (default: the app data folder, env SCL_LAB_DB)'] as const;
@@ -89,7 +98,7 @@ async function runToEnd(
     const result = resultOf(r, s.store.getRun(id));
     out(opts.json ? JSON.stringify(result) : formatResult(result));
     if (r.status === 'failed') {
-      process.stderr.write(`scl-lab: run ${id} failed: ${r.error}\n`);
+      err(`scl-lab: run ${id} failed: ${r.error}`);
       return 1;
     }
     return r.status === 'cancelled' ? 130 : 0;
@@ -104,12 +113,12 @@ function statusLine(r: RunRecord): string {
   return [
     String(r.id).padStart(5),
     (r.orphaned ? 'orphaned' : r.status).padEnd(11),
-    (r.backend ?? '').padEnd(8),
-    (r.name ?? '').slice(0, 40).padEnd(40),
+    terminalField(r.backend ?? '').padEnd(8),
+    terminalField(r.name ?? '').slice(0, 40).padEnd(40),
     `ΔOF ${v('geom/deltaOF')}`.padEnd(14),
     `ΔETF ${v('geom/deltaETF')}`.padEnd(15),
     `epoch ${r.lastStep ?? 0}`,
-    r.tags.length ? `[${r.tags.join(', ')}]` : '',
+    r.tags.length ? `[${r.tags.map(terminalField).join(', ')}]` : '',
   ].join(' ');
 }
 
@@ -159,7 +168,7 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
       const s = openSession({ db: opts.db, backend: opts.backend, concurrency: opts.concurrency });
       try {
         const { sweepId, runIds } = s.service.sweep(spec, opts.spec);
-        if (!opts.json) process.stderr.write(`sweep ${sweepId}: queued runs ${runIds.join(', ')}\n`);
+        if (!opts.json) err(`sweep ${sweepId}: queued runs ${runIds.join(', ')}`);
         const results = await waitForRuns(s, runIds, opts.quiet);
         const groups = s.store.seedGroups({ sweepId });
         if (opts.json) out(JSON.stringify({ sweepId, runIds, statuses: results.map((r) => r.status), seedGroups: groups }));
@@ -207,7 +216,8 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
         if (opts.json) return out(JSON.stringify(run));
         out(statusLine(run));
         if (run.error) out(`  error: ${run.error}`);
-        if (run.statusDetail) out(`  detail: ${run.statusDetail}`);
+        if (run.statusDetail) out(`  detail: ${terminalField(run.statusDetail)}`);
+        if (run.notes) out(`  notes: ${terminalField(run.notes)}`);
         if (run.result) out(formatResult({ ...(run.result as RunResult), runId: run.id, status: run.status }));
         out(`  config: ${JSON.stringify(run.config)}`);
       } finally {
@@ -284,8 +294,8 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
         if (opts.json) out(JSON.stringify(report));
         else {
           out(`imported ${report.imported.length} run(s), skipped ${report.skipped.length}`);
-          for (const s of report.skipped) out(`  skipped ${s.uuid}: ${s.reason}`);
-          for (const w of report.warnings) out(`  warning: ${w}`);
+          for (const s of report.skipped) out(`  skipped ${terminalField(s.uuid)}: ${s.reason}`);
+          for (const w of report.warnings) out(`  warning: ${terminalField(w)}`);
         }
       } finally {
         store.close();
@@ -332,9 +342,10 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
         if (opts.json) out(JSON.stringify({ file: store.file, ...r }));
         else {
           out(`database ${store.file}: schema version ${r.userVersion}, integrity ${r.integrity}`);
-          out(Object.entries(r.counts).map(([k, v]) => `  ${k}: ${v}`).join('\n'));
+          out(Object.entries(r.counts).map(([k, v]) => `  ${k}: ${v < 0 ? 'unreadable' : v}`).join('\n'));
+          if (r.integrity !== 'ok') err('scl-lab: the database is malformed; restore it from a backup (or move it aside to start a new one)');
         }
-        if (r.integrity !== 'ok') setExit(1);
+        if (r.integrity !== 'ok') setExit(2);
       } finally {
         store.close();
       }

@@ -9,7 +9,8 @@ import { analyseConfigBatching } from '../services/analysis';
 import { budgetCheck } from '../services/preflight';
 import { APP_VERSION } from '../services/version';
 import { StoreError } from '../store';
-import { out, parsePositiveInt, readConfig, registerStoreCommands, UsageError } from './commands';
+import { isCorruptionError } from '../store/health';
+import { err, out, parsePositiveInt, readConfig, registerStoreCommands, UsageError } from './commands';
 import { formatAnalysis } from './format';
 import { registerReproduceCommand } from './reproduce';
 import { registerServeCommand } from './serve';
@@ -71,10 +72,14 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof ConfigError || e instanceof UsageError || e instanceof ClusterError || e instanceof DataError || (e instanceof StoreError && e.code !== 'IO')) {
-      process.stderr.write(`scl-lab: ${e.message}\n`);
+      err(`scl-lab: ${e.message}`);
       return 2;
     }
-    process.stderr.write(`scl-lab: ${(e as Error).message ?? String(e)}\n`);
+    if (isCorruptionError(e)) {
+      err(`scl-lab: the database is malformed (${(e as Error).message}); run "scl-lab db check" for the details and restore the file from a backup`);
+      return 2;
+    }
+    err(`scl-lab: ${(e as Error).message ?? String(e)}`);
     return 1;
   }
 }

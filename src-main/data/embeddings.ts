@@ -43,6 +43,31 @@ export interface EmbeddingsOptions {
 
 const isNpy = (file: string) => extname(file).toLowerCase() === '.npy';
 
+/**
+ * The largest |feature| read: beyond it the geometry's sums of products overflow, and such values are almost
+ * always overflowed float32 activations (float32's maximum is 3.4e38).
+ */
+export const MAX_FEATURE_ABS = 1e30;
+
+/** Why a finite value cannot be a feature (null when it can). */
+function badFeature(v: number): string | null {
+  if (!Number.isFinite(v)) return 'features must be finite';
+  if (Math.abs(v) > MAX_FEATURE_ABS) return `|value| must be <= ${MAX_FEATURE_ABS} (an overflowed activation?)`;
+  return null;
+}
+
+/** Index of the first all-zero row of a row-major n x d matrix, or -1. */
+function firstZeroRow(X: Float64Array, n: number, d: number): number {
+  for (let r = 0; r < n; r++) {
+    let zero = true;
+    for (let c = 0; c < d && zero; c++) zero = X[r * d + c] === 0;
+    if (zero) return r;
+  }
+  return -1;
+}
+
+const ZERO_ROW = 'all its features are 0: an embedding needs a direction (SCL embeddings lie on the unit sphere)';
+
 /** Features from a (n, d) .npy of '<f4' or '<f8'; the first NaN/Inf is a DataError naming row and column. */
 export function readFeaturesNpy(file: string): { X: Float64Array; n: number; d: number } {
   const a = readNpy(file, ['<f4', '<f8'], 2);
@@ -51,13 +76,16 @@ export function readFeaturesNpy(file: string): { X: Float64Array; n: number; d: 
   const X = new Float64Array(n * d);
   for (let i = 0; i < X.length; i++) {
     const v = a.get(i);
-    if (!Number.isFinite(v)) {
+    const bad = badFeature(v);
+    if (bad !== null) {
       const r = Math.floor(i / d);
       const c = i % d;
-      throw fileError(file, `value ${v} at row ${r}, column ${c} (0-based, X[${r}, ${c}]): features must be finite`);
+      throw fileError(file, `value ${v} at row ${r}, column ${c} (0-based, X[${r}, ${c}]): ${bad}`);
     }
     X[i] = v;
   }
+  const z = firstZeroRow(X, n, d);
+  if (z >= 0) throw fileError(file, `row ${z} (0-based): ${ZERO_ROW}`);
   return { X, n, d };
 }
 
@@ -133,13 +161,16 @@ export function readFeaturesCsv(
       if (j === lj) continue;
       const cell = row[j];
       const v = parseNumberCell(cell);
-      if (v === null) {
-        const what = cell === '' ? 'empty cell' : `"${cell}" is not a finite number`;
+      const bad = v === null ? null : badFeature(v);
+      if (v === null || bad !== null) {
+        const what = cell === '' ? 'empty cell' : v === null ? `"${cell}" is not a finite number` : `${cell}: ${bad}`;
         throw fileError(file, `row ${i + 1} (line ${t.lines[i]}), ${columnName(t, j)}: ${what}`);
       }
       X[i * d + c++] = v;
     }
   });
+  const z = firstZeroRow(X, n, d);
+  if (z >= 0) throw fileError(file, `row ${z + 1} (line ${t.lines[z]}): ${ZERO_ROW}`);
   return withLabels ? { X, n, d, labels: labelValues(labelCells(t, lj)) } : { X, n, d };
 }
 
@@ -187,5 +218,29 @@ export function loadEmbeddings(featuresFile: string, opts: EmbeddingsOptions = {
     throw new DataError(`${featuresFile}: ${feat.n} rows of features but ${labelsFile} has ${raw.length} labels`, featuresFile);
   }
   const lab = normaliseLabels(raw, opts.labelMode ?? 'remap', labelsFile);
+  checkClassMeans(featuresFile, feat.X, feat.d, lab.labels, lab.k, lab.classValues);
   return { X: feat.X, n: feat.n, d: feat.d, ...lab, featuresFile, labelsFile };
+}
+
+/**
+ * The class-mean geometry needs every class mean away from 0 (norms, cosines) and, with 2 or more classes, not
+ * all means equal (the centred means would all be 0). DataError naming the file and the class otherwise.
+ */
+function checkClassMeans(file: string, X: Float64Array, d: number, labels: Int32Array, k: number, values: (number | string)[]): void {
+  const means = new Float64Array(k * d);
+  const counts = new Float64Array(k);
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i]!;
+    counts[y]++;
+    for (let c = 0; c < d; c++) means[y * d + c] += X[i * d + c]!;
+  }
+  for (let y = 0; y < k; y++) for (let c = 0; c < d; c++) means[y * d + c] /= counts[y] || 1;
+  for (let y = 0; y < k; y++) {
+    if (means.subarray(y * d, (y + 1) * d).every((v) => v === 0)) {
+      throw fileError(file, `class ${JSON.stringify(values[y])}: its mean embedding is 0, so its direction (and the class-mean geometry) is undefined`);
+    }
+  }
+  if (k >= 2 && means.every((v, i) => v === means[i % d])) {
+    throw fileError(file, `all ${k} class means are the same vector: the centred class means are 0 and the geometry is undefined`);
+  }
 }

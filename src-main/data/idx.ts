@@ -5,7 +5,7 @@
  * The file size must match the header exactly (a truncated or padded file is rejected).
  */
 import { DataError, fileError } from './errors';
-import { readDataFile } from './read-file';
+import { readDataFile, type SizeAnnouncement } from './read-file';
 import type { ImageSet } from './types';
 
 export const IDX_IMAGES_MAGIC = 0x00000803;
@@ -37,6 +37,21 @@ function checkSize(file: string, bytes: Buffer, expected: number, dims: number[]
   }
 }
 
+/** What a header of `dims` dimensions announces: header bytes + the product of the dimensions (ubyte data). */
+function idxAnnouncement(dims: number): SizeAnnouncement {
+  const headerBytes = 4 + 4 * dims;
+  return {
+    headBytes: headerBytes,
+    what: 'the IDX header',
+    expected: (head) => {
+      if (head.length < headerBytes) return null;
+      let n = 1;
+      for (let i = 0; i < dims; i++) n *= head.readUInt32BE(4 + 4 * i);
+      return headerBytes + n;
+    },
+  };
+}
+
 export interface IdxImages {
   images: Uint8Array;
   n: number;
@@ -46,7 +61,7 @@ export interface IdxImages {
 }
 
 export function readIdxImages(file: string): IdxImages {
-  const bytes = readDataFile(file);
+  const bytes = readDataFile(file, idxAnnouncement(3));
   const [n, height, width] = header(file, bytes, IDX_IMAGES_MAGIC, 3, 'images');
   checkSize(file, bytes, 16 + n * height * width, [n, height, width]);
   // Copy out of the (possibly pooled) Buffer so the result owns exactly its pixels.
@@ -57,7 +72,7 @@ export function readIdxImages(file: string): IdxImages {
 
 /** Reads an IDX label file; every label must be in 0..numClasses-1. */
 export function readIdxLabels(file: string, numClasses = 10): Int32Array {
-  const bytes = readDataFile(file);
+  const bytes = readDataFile(file, idxAnnouncement(1));
   const [n] = header(file, bytes, IDX_LABELS_MAGIC, 1, 'labels');
   checkSize(file, bytes, 8 + n, [n]);
   const labels = new Int32Array(n);

@@ -7,7 +7,7 @@
  * int32/int64 little-endian and uint8 for labels.
  */
 import { fileError } from './errors';
-import { readDataFile } from './read-file';
+import { readDataFile, type SizeAnnouncement } from './read-file';
 
 export type NpyDtype = '<f4' | '<f8' | '<i4' | '<i8' | '|u1';
 
@@ -70,13 +70,28 @@ export function parseNpyHeader(file: string, bytes: Buffer): NpyHeader {
   return { version: `${major}.${minor}`, descr, fortranOrder: fortran === 'True', shape, dataOffset };
 }
 
+/** The file size a .npy header announces (header + product of the shape x item size), or null when unreadable. */
+const NPY_ANNOUNCEMENT: SizeAnnouncement = {
+  headBytes: 10 + 65536,
+  what: 'the .npy header',
+  expected: (head) => {
+    try {
+      const h = parseNpyHeader('', head);
+      const item = ITEM_SIZE[DTYPE_ALIASES[h.descr] ?? '<f8'];
+      return h.dataOffset + h.shape.reduce((a, b) => a * b, 1) * item;
+    } catch {
+      return null;
+    }
+  },
+};
+
 /**
  * Reads a .npy file whose dtype is one of `allowed` and whose shape has `ndim` dimensions, in C order.
  * DataError (naming the file) for Fortran order, another dtype, another rank, or a data size that does not
  * match the shape.
  */
 export function readNpy(file: string, allowed: readonly NpyDtype[], ndim: number): NpyArray {
-  const bytes = readDataFile(file);
+  const bytes = readDataFile(file, NPY_ANNOUNCEMENT);
   const h = parseNpyHeader(file, bytes);
   if (h.fortranOrder) throw fileError(file, 'fortran_order is True; save the array in C order (np.ascontiguousarray)');
   const dtype = DTYPE_ALIASES[h.descr];

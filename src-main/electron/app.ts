@@ -31,6 +31,12 @@ function fatal(title: string, detail: string): void {
   app.exit(1);
 }
 
+/** What the start-up error dialog says: the error's message, never its stack. */
+export function startupMessage(e: unknown): string {
+  const msg = e instanceof Error ? e.message || e.name : String(e);
+  return msg.split('\n').filter((l) => !/^\s+at .+/.test(l)).join('\n');
+}
+
 /** Runs of this process that are queued or running (runs owned by a CLI elsewhere do not count). */
 export function activeRunCount(s: Pick<Session, 'store' | 'runner'>): number {
   return s.store.listRuns({ status: ['queued', 'running'] }).filter((r) => s.runner.isActive(r.id)).length;
@@ -138,7 +144,7 @@ export function runApp(): AppHandle {
                 'Each run records the compute backend it used and why faster ones were not available (run details).',
             }),
           quit: () => void g.requestQuit(),
-        }),
+        }, process.platform, !app.isPackaged),
       ),
     );
 
@@ -162,10 +168,11 @@ export function runApp(): AppHandle {
       try {
         start();
       } catch (e) {
-        fatal('SCL Geometry Lab could not start', (e as Error).stack ?? String(e));
+        log(`start-up failed: ${(e as Error).stack ?? String(e)}`); // the stack goes to the log, not the dialog
+        fatal('SCL Geometry Lab could not start', startupMessage(e));
       }
     },
-    (e: unknown) => fatal('SCL Geometry Lab could not start', String(e)),
+    (e: unknown) => fatal('SCL Geometry Lab could not start', startupMessage(e)),
   );
   return handle(ready);
 }

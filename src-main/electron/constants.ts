@@ -41,4 +41,6 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
   "base-uri 'none'",
   "frame-ancestors 'none'",
+  "form-action 'none'", // forms are handled in script; none may submit anywhere
+  "frame-src 'none'", // the report viewer's sandboxed srcdoc iframe is not fetched, so frame-src does not apply
 ].join('; ');

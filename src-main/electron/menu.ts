@@ -11,7 +11,11 @@ export interface MenuActions {
   quit(): void;
 }
 
-export function menuTemplate(actions: MenuActions, platform: NodeJS.Platform = process.platform): MenuItemConstructorOptions[] {
+/**
+ * `dev`: from a checkout (`npm start`), View also has force-reload and the developer tools; a packaged app
+ * (the default) has neither.
+ */
+export function menuTemplate(actions: MenuActions, platform: NodeJS.Platform = process.platform, dev = false): MenuItemConstructorOptions[] {
   const mac = platform === 'darwin';
   const quit: MenuItemConstructorOptions = { label: mac ? `Quit ${PRODUCT_NAME}` : 'Quit', accelerator: 'CmdOrCtrl+Q', click: () => actions.quit() };
   const about: MenuItemConstructorOptions = { label: `About ${PRODUCT_NAME}`, click: () => actions.showAbout() };
@@ -28,8 +32,7 @@ export function menuTemplate(actions: MenuActions, platform: NodeJS.Platform = p
       label: 'View',
       submenu: [
         { role: 'reload' },
-        { role: 'forceReload' },
-        { role: 'toggleDevTools' },
+        ...(dev ? ([{ role: 'forceReload' }, { role: 'toggleDevTools' }] as const) : []),
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },

@@ -4,7 +4,7 @@
  *  - from a checkout (`npm start`): scripts/electron-sqlite.js builds a copy into
  *    node_modules/.electron-abi/<electron version>-<platform>-<arch>/better_sqlite3.node the first time;
  *  - packaged: electron-builder rebuilt the app's own copy for Electron, so the default load is right;
- *  - env SCL_LAB_SQLITE_BINDING overrides both.
+ *  - env SCL_LAB_SQLITE_BINDING overrides the checkout's choice; a packaged app ignores it.
  * The folder naming must match scripts/electron-sqlite.js (test/electron/native.test.ts checks it).
  */
 import { existsSync } from 'node:fs';
@@ -32,9 +32,10 @@ export function chooseSqliteBinding(opts: {
 }): BindingChoice {
   const env = opts.env ?? process.env;
   const exists = opts.exists ?? existsSync;
+  // A packaged app loads only its own addon: an environment variable must not make it load foreign native code.
+  if (opts.isPackaged) return { kind: 'default' };
   const forced = env['SCL_LAB_SQLITE_BINDING'];
   if (forced !== undefined && forced.trim() !== '') return { kind: 'file', file: forced, from: 'env' };
-  if (opts.isPackaged) return { kind: 'default' };
   const file = devSqliteBinding(opts.appPath, opts.electronVersion);
   if (exists(file)) return { kind: 'file', file, from: 'electron-abi' };
   return {

@@ -1,7 +1,8 @@
 /**
  * The security settings of the shell, in one place so the tests can read them: the window's webPreferences,
- * what a webContents may do (no navigation, no new windows, no webviews) and what the session allows (no
- * permissions, no remote requests, the app's CSP on every response, downloads only of the app's own blobs).
+ * what a webContents may do (no navigation of any frame, no new windows, no webviews) and what the session allows
+ * (no permissions, requests only to the app's own scheme, the app's CSP on every response, downloads only of the
+ * app's own blobs).
  */
 import type { BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
 import { APP_ORIGIN, CONTENT_SECURITY_POLICY, isAppOrigin } from './constants';
@@ -45,15 +46,8 @@ export function isAppUrl(url: string): boolean {
   }
 }
 
-/** Schemes that would reach outside the machine or the app's folder. */
-const REMOTE_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:', 'ftp:', 'file:']);
-export const isRemoteUrl = (url: string): boolean => {
-  try {
-    return REMOTE_SCHEMES.has(new URL(url).protocol);
-  } catch {
-    return true;
-  }
-};
+/** Anything that is not the app's own (an allowlist: every other scheme, known or not, is refused). */
+export const isRemoteUrl = (url: string): boolean => !isAppUrl(url);
 
 type WebContentsLike = Pick<WebContents, 'on' | 'setWindowOpenHandler'>;
 
@@ -62,6 +56,7 @@ export function hardenWebContents(contents: WebContentsLike): void {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   const block = (event: { preventDefault(): void }): void => event.preventDefault();
   contents.on('will-navigate', block);
+  contents.on('will-frame-navigate', block); // sub-frames too (the report viewer's iframe is srcdoc, never navigated)
   contents.on('will-redirect', block);
   contents.on('will-attach-webview', block);
 }
@@ -70,7 +65,7 @@ type SessionLike = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionC
   webRequest: Pick<Session['webRequest'], 'onBeforeRequest' | 'onHeadersReceived'>;
 };
 
-/** The default session: permissions denied, remote requests cancelled, CSP on every response. */
+/** The default session: permissions denied, every request not to the app's own URLs cancelled, CSP on every response. */
 export function hardenSession(session: SessionLike): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, wrapError } from './errors';
+import { assertNotMalformed, corruptDatabase, isCorruptionError } from './health';
 import { LATEST_VERSION, migrate, userVersion, type Migration, MIGRATIONS } from './migrations';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
@@ -109,6 +110,7 @@ export function openConnection(file: string, opts: ConnectionOptions = {}): Data
       }
       db.pragma('query_only = 1');
     } else {
+      assertNotMalformed(db, file); // before the first write
       const journal = opts.journalMode ?? 'wal';
       if (db.pragma('journal_mode', { simple: true }) !== journal) db.pragma(`journal_mode = ${journal.toUpperCase()}`);
       if (journal === 'wal') {
@@ -121,6 +123,7 @@ export function openConnection(file: string, opts: ConnectionOptions = {}): Data
   } catch (err) {
     db.close();
     if (err instanceof StoreError) throw err;
+    if (isCorruptionError(err)) throw corruptDatabase(file, (err as Error).message, err, !readonly);
     if ((err as { code?: string }).code === 'SQLITE_NOTADB') {
       throw new StoreError('NOT_SQLITE', `${file} is not an SQLite database; refusing to open it`, { cause: err });
     }

@@ -11,6 +11,7 @@ export type StoreErrorCode =
   | 'INVALID' // a bad argument or import field
   | 'STATE' // an illegal status transition
   | 'CLOSED' // use after close
+  | 'CORRUPT' // the file's pages are damaged (quick_check failed); nothing is written into it
   | 'IO'; // anything else from SQLite or the file system
 
 export class StoreError extends Error {
@@ -27,6 +28,9 @@ export class StoreError extends Error {
 export function wrapError(err: unknown, context: string): StoreError {
   if (err instanceof StoreError) return err;
   const msg = err instanceof Error ? err.message : String(err);
+  if (String((err as { code?: unknown } | null)?.code ?? '').startsWith('SQLITE_CORRUPT')) {
+    return new StoreError('CORRUPT', `${context}: ${msg}; run "scl-lab db check" and restore the file from a backup`, { cause: err });
+  }
   return new StoreError('IO', `${context}: ${msg}`, { cause: err });
 }
 

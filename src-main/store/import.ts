@@ -3,6 +3,7 @@ import { canonicalJson, configHash } from './canonical';
 import type { StoreContext } from './context';
 import { StoreError } from './errors';
 import { exportBundleSchema, formatPath, type ExportBundle, type ExportedRun } from './export-format';
+import { checkDepth, parseImportedConfig } from './import-config';
 import { normaliseTag } from './runs';
 import { readStoredConfigVersion, readStoredResult, renamedMetricKeys } from './stored-config';
 import { createSweep } from './sweeps';
@@ -23,11 +24,30 @@ export interface ImportReport {
 
 /** Validates with zod; the error names the first offending fields, e.g. `runs[0].scalars["loss"].values[3]`. */
 export function parseBundle(input: unknown): ExportBundle {
+  checkDepth(input);
   const parsed = exportBundleSchema.safeParse(input);
-  if (parsed.success) return parsed.data;
+  // runs of older releases arrive in their config schema: migrate them like the store's own rows, then validate
+  if (parsed.success) return validateConfigs({ ...parsed.data, runs: parsed.data.runs.map(migrateExportedRun) });
   const issues = parsed.error.issues.slice(0, 5).map((i) => `${formatPath(i.path)}: ${i.message}`);
   const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : '';
   throw new StoreError('INVALID', `invalid import file: ${issues.join('; ')}${more}`);
+}
+
+/** `runs[2] (uuid 1b2…, "baseline")`: how messages name a run of the bundle. */
+function runLabel(i: number, r: ExportedRun): string {
+  return `runs[${i}] (uuid ${r.uuid}${r.name ? `, ${JSON.stringify(r.name)}` : ''})`;
+}
+
+/** Every run's config through parseImportedConfig; its kind must be the run's kind. */
+function validateConfigs(bundle: ExportBundle): ExportBundle {
+  const runs = bundle.runs.map((r, i) => {
+    const config = parseImportedConfig(r.config, runLabel(i, r));
+    if (config.kind !== r.kind) {
+      throw new StoreError('INVALID', `invalid import file: ${runLabel(i, r)}: kind is "${r.kind}" but config.kind is "${config.kind}"`);
+    }
+    return { ...r, config: config as unknown as Record<string, unknown> };
+  });
+  return { ...bundle, runs };
 }
 
 export function pendingScalars(runId: number, run: ExportedRun): ScalarColumns {
@@ -85,9 +105,7 @@ export function insertRun(ctx: StoreContext, r: ExportedRun, sweepId: number | n
 
 export function importRuns(ctx: StoreContext, input: unknown, opts: ImportOptions = {}): ImportReport {
   ctx.assertWritable('import runs');
-  const parsed = parseBundle(input);
-  // runs of older releases arrive in their config schema: migrate them like the store's own rows
-  const bundle = { ...parsed, runs: parsed.runs.map(migrateExportedRun) };
+  const bundle = parseBundle(input);
   const seen = new Set<string>();
   for (const [i, r] of bundle.runs.entries()) {
     if (seen.has(r.uuid)) throw new StoreError('INVALID', `invalid import file: runs[${i}].uuid: ${r.uuid} appears twice`);

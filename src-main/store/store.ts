@@ -8,6 +8,7 @@ import { StoreContext } from './context';
 import { metricsCsv, runsCsv, writeCsvFiles } from './csv';
 import { StoreError, wrapError } from './errors';
 import { exportRuns } from './export';
+import { isCorruptionError } from './health';
 import type { ExportBundle } from './export-format';
 import { importRuns, type ImportOptions, type ImportReport } from './import';
 import { userVersion } from './migrations';
@@ -275,27 +276,44 @@ export class Store {
   check(opts: { quick?: boolean } = {}): CheckReport {
     this.ctx.assertOpen();
     const db = this.ctx.db;
-    const problems = (db.pragma(opts.quick === true ? 'quick_check(20)' : 'integrity_check(20)', { simple: false }) as
-      Record<string, string>[]).map((r) => Object.values(r)[0]!).filter((m) => m !== 'ok');
-    const fk = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
-    for (const v of fk.slice(0, 20)) problems.push(`${v.table} row ${v.rowid}: missing ${v.parent} row`);
-    // scalars / run_summary have no FK clauses (see migrations.ts); the summary reveals orphaned series
-    const orphans = db
-      .prepare('SELECT DISTINCT run_id FROM run_summary WHERE run_id NOT IN (SELECT id FROM runs) LIMIT 20')
-      .pluck(true)
-      .all() as number[];
-    for (const id of orphans) problems.push(`scalars of run ${id}: the run does not exist`);
-    const count = (table: string): number => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const problems: string[] = [];
+    /** A malformed file makes the check itself throw SQLITE_CORRUPT: that is a finding, not a failure. */
+    const attempt = <T>(fn: () => T, fallback: T): T => {
+      try {
+        return fn();
+      } catch (err) {
+        if (!isCorruptionError(err)) throw err;
+        if (!problems.includes((err as Error).message)) problems.push((err as Error).message);
+        return fallback;
+      }
+    };
+    attempt(() => {
+      const found = (db.pragma(opts.quick === true ? 'quick_check(20)' : 'integrity_check(20)', { simple: false }) as
+        Record<string, string>[]).map((r) => Object.values(r)[0]!).filter((m) => m !== 'ok');
+      problems.push(...found);
+      const fk = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+      for (const v of fk.slice(0, 20)) problems.push(`${v.table} row ${v.rowid}: missing ${v.parent} row`);
+      // scalars / run_summary have no FK clauses (see migrations.ts); the summary reveals orphaned series
+      const orphans = db
+        .prepare('SELECT DISTINCT run_id FROM run_summary WHERE run_id NOT IN (SELECT id FROM runs) LIMIT 20')
+        .pluck(true)
+        .all() as number[];
+      for (const id of orphans) problems.push(`scalars of run ${id}: the run does not exist`);
+    }, undefined);
+    /** -1: the table could not be read. */
+    const count = (table: string): number =>
+      attempt(() => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n, -1);
+    const counts = {
+      runs: count('runs'),
+      scalars: count('scalars'),
+      snapshots: count('snapshots'),
+      checkpoints: count('checkpoints'),
+      sweeps: count('sweeps'),
+    };
     return {
       integrity: problems.length === 0 ? 'ok' : problems.join('\n'),
-      counts: {
-        runs: count('runs'),
-        scalars: count('scalars'),
-        snapshots: count('snapshots'),
-        checkpoints: count('checkpoints'),
-        sweeps: count('sweeps'),
-      },
-      userVersion: userVersion(db),
+      counts,
+      userVersion: attempt(() => userVersion(db), -1),
     };
   }
 

@@ -15,7 +15,8 @@ let rendererDir: string;
 
 const CSP = (port: number) =>
   `default-src 'self'; connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}; img-src 'self' data: blob:; ` +
-  "style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+  "style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; " +
+  "form-action 'none'; frame-src 'none'";
 
 function post(method: string, body: unknown, headers: Record<string, string> = {}) {
   return fetch(`${srv.origin}/api/${method}`, {

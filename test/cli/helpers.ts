@@ -15,12 +15,12 @@ export function writeJson(dir: string, name: string, value: unknown): string {
   return p;
 }
 
-/** Run the built CLI (npm test builds first) as a user would. */
-export function cli(args: string[], env: Record<string, string> = {}) {
+/** Run the built CLI (npm test builds first) as a user would; killed after timeoutMs (a guard, not a measure). */
+export function cli(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
-    timeout: 120_000,
+    timeout: timeoutMs,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

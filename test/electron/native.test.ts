@@ -25,7 +25,7 @@ describe('which better-sqlite3 addon the Electron main loads', () => {
     expect(devSqliteBinding('/repo', '41.7.1', 'linux', 'x64')).toBe(join('/repo', 'node_modules', '.electron-abi', '41.7.1-linux-x64', 'better_sqlite3.node'));
   });
 
-  it('from a checkout: the Electron-ABI copy; packaged: the default (rebuilt) one; env overrides both', () => {
+  it('from a checkout: the Electron-ABI copy (env overrides it); packaged: the default (rebuilt) one, env ignored', () => {
     const base = { appPath: '/repo', electronVersion: '41.7.1', env: {} };
     const file = devSqliteBinding('/repo', '41.7.1');
     expect(chooseSqliteBinding({ ...base, isPackaged: false, exists: (f) => f === file })).toEqual({ kind: 'file', file, from: 'electron-abi' });
@@ -33,7 +33,8 @@ describe('which better-sqlite3 addon the Electron main loads', () => {
     expect(missing).toMatchObject({ kind: 'missing', file });
     expect(missing.kind === 'missing' && missing.hint).toMatch(/npm start/);
     expect(chooseSqliteBinding({ ...base, isPackaged: true, exists: () => false })).toEqual({ kind: 'default' });
-    expect(chooseSqliteBinding({ ...base, isPackaged: true, env: { SCL_LAB_SQLITE_BINDING: '/x/b.node' } })).toEqual({ kind: 'file', file: '/x/b.node', from: 'env' });
+    expect(chooseSqliteBinding({ ...base, isPackaged: true, env: { SCL_LAB_SQLITE_BINDING: '/x/b.node' } })).toEqual({ kind: 'default' });
+    expect(chooseSqliteBinding({ ...base, isPackaged: false, env: { SCL_LAB_SQLITE_BINDING: '/x/b.node' } })).toEqual({ kind: 'file', file: '/x/b.node', from: 'env' });
   });
 
   it('recognises a wrong-ABI load error', () => {

@@ -44,6 +44,8 @@ describe('Content-Security-Policy', () => {
       'object-src': "'none'",
       'base-uri': "'none'",
       'frame-ancestors': "'none'",
+      'form-action': "'none'",
+      'frame-src': "'none'",
     });
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-eval|https?:|\*/);
   });

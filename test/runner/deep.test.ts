@@ -27,7 +27,8 @@ describe('deep runs', () => {
     const dir = tempDir();
     const db = join(dir, 'lab.sqlite');
     const spec = writeJson(dir, 'sweep.json', { name: 'fmnist relu', base: fashionMlp, grid: { relu: [true, false] }, seeds: [0] });
-    const r = cli(['sweep', '--spec', spec, '--json', '-q', '-j', '2', '--db', db]);
+    // two deep runs of ~2,000 steps each: minutes on a busy 2-core machine, so a long guard (the test allows 600 s)
+    const r = cli(['sweep', '--spec', spec, '--json', '-q', '-j', '2', '--db', db], {}, 540_000);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.statuses).toEqual(['finished', 'finished']);

@@ -4,13 +4,27 @@ import { describe, expect, it } from 'vitest';
 import { EXPORT_FORMAT, StoreError, type Store } from '../../src-main/store';
 import { freshStore, newRun, rng, tmpDir } from './helpers';
 
+/** Real run configs (import validates every config with the run schema). */
+const ufm = (relu: boolean, seed: number) => ({
+  kind: 'ufm', classes: 3, dim: 6, imbalance: { profile: 'balanced', nMax: 4 }, relu, temperature: 1, lossForm: 'paper',
+  batching: { strategy: 'full', binding: false, stepPer: 'epoch', dropLast: true }, optimizer: { name: 'gd', lr: 0.1, momentum: 0.9 },
+  epochs: 300, seed, evalEvery: 10,
+});
+const deepConfig = {
+  kind: 'deep', classes: 2, dim: 4, imbalance: { profile: 'balanced', nMax: 4 }, relu: true, temperature: 0.1, lossForm: 'supcon-mean',
+  batching: { strategy: 'fixed', batchSize: 4, binding: false, stepPer: 'batch', dropLast: true }, epochs: 2, seed: 3, evalEvery: 1,
+  dataset: { name: 'synthetic', shape: { kind: 'vector', dim: 8 }, radius: 3, noise: 1, testPerClass: 50 },
+  model: { name: 'mlp', hidden: [16] }, loss: 'scl', views: 2, augment: true,
+  optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0 }, schedule: { name: 'none' },
+};
+
 function populate(store: Store): { ids: number[]; deleted: number } {
   const rand = rng(5);
   const sweep = store.createSweep('relu vs no relu', { grid: { 'loss.finalRelu': [true, false] } });
-  const parent = newRun(store, { name: 'parent', sweepId: sweep, config: { lr: 0.1, loss: { finalRelu: true } }, seed: 1 });
-  const child = newRun(store, { name: 'child "quoted", with comma', sweepId: sweep, resumedFrom: parent, seed: 2, config: { lr: 0.1, loss: { finalRelu: true } } });
-  const deep = newRun(store, { kind: 'deep', config: { arch: 'resnet18', batchSize: 128 }, seed: 3 });
-  const deleted = newRun(store, { name: 'in the trash' });
+  const parent = newRun(store, { name: 'parent', sweepId: sweep, config: ufm(true, 1), seed: 1 });
+  const child = newRun(store, { name: 'child "quoted", with comma', sweepId: sweep, resumedFrom: parent, seed: 2, config: ufm(true, 2) });
+  const deep = newRun(store, { kind: 'deep', config: deepConfig, seed: 3 });
+  const deleted = newRun(store, { name: 'in the trash', config: ufm(false, 1) });
   store.markStarted(parent, { backend: 'wasm', ownerPid: process.pid, env: { os: 'linux', cpus: 2 } });
   store.finishRun(parent, 'interrupted', { detail: 'interrupted: owner process 1 is no longer running' });
   store.markStarted(child, { backend: 'wasm', ownerPid: process.pid });
@@ -143,9 +157,9 @@ describe('CSV export', () => {
     const child = runs.find((r) => r['run_id'] === String(ids[1]))!;
     expect(child['run_name']).toBe('child "quoted", with comma');
     expect(child['tags']).toBe('fig-3;paper');
-    expect(child['config.loss.finalRelu']).toBe('true');
-    expect(child['config.lr']).toBe('0.1');
-    expect(child['config.arch']).toBe('');
+    expect(child['config.relu']).toBe('true');
+    expect(child['config.optimizer.lr']).toBe('0.1');
+    expect(child['config.model.name']).toBe('');
     const summary = store.getRun(ids[1]!).summaries['train/loss']!;
     expect(Number(child['train/loss.last'])).toBe(summary.last);
     expect(child['geom/nc1.last']).toBe('-Infinity');

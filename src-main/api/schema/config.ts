@@ -13,8 +13,24 @@ import { deepOptimizerSchema, ufmOptimizerSchema } from './optimizer';
 export { CONFIG_SCHEMA_VERSION } from './migrate';
 export * from './optimizer';
 
+/**
+ * A whole number > 0. The schema-level error names only the type problem: in zod 4 it would otherwise also
+ * replace the message of every check without its own (a max said "must be a number").
+ */
 const positiveInt = (what: string) =>
-  z.number({ error: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be > 0`);
+  z
+    .number({
+      error: (iss) =>
+        iss.code === 'invalid_type'
+          ? `${what} must be a number`
+          : iss.code === 'too_big'
+            ? `${what} must be <= ${String(iss.maximum)}`
+            : iss.code === 'too_small'
+              ? `${what} must be >= ${String(iss.minimum)}`
+              : undefined,
+    })
+    .int(`${what} must be a whole number`)
+    .positive(`${what} must be > 0`);
 
 export const imbalanceSchema = z.discriminatedUnion(
   'profile',
@@ -368,7 +384,7 @@ function validate(raw: unknown, source?: string): RunConfig {
 export function parseRunConfigText(text: string, source?: string): RunConfig {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(text.replace(/^\uFEFF/, '')); // a UTF-8 byte-order mark (Windows editors) is not an error
   } catch (e) {
     throw new ConfigError([{ field: '', message: `malformed JSON: ${(e as Error).message}` }], source);
   }
