@@ -10,7 +10,7 @@ const deep = {
   kind: 'deep', classes: 2, dim: 4, imbalance: { profile: 'step', nMax: 6, ratio: 3 }, relu: true, temperature: 0.1,
   batching: { strategy: 'fixed', batchSize: 4, binding: true }, epochs: 2, evalEvery: 1,
   dataset: { name: 'synthetic', shape: { kind: 'image', height: 8, width: 8, channels: 1 } }, model: { name: 'cnn' },
-  optimizer: { name: 'sgd', lr: 0.1 }, schedule: { name: 'multistep', milestones: [1] },
+  optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9 }, schedule: { name: 'multistep', milestones: [1] },
 };
 const embeddings = { kind: 'embeddings', file: 'feats.npy', labels: 'labels.npy' };
 const custom = { ...smallUfm, imbalance: { profile: 'custom', counts: [5, 5, 2] }, batching: { strategy: 'reshuffle', batchSize: 3 } };

@@ -1,22 +1,24 @@
 import * as fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
+import { parseRunConfig } from '../../src-main/api/schema/config';
 import { EXPORT_FORMAT, StoreError, type Store } from '../../src-main/store';
 import { freshStore, newRun, rng, tmpDir } from './helpers';
 
-/** Real run configs (import validates every config with the run schema). */
-const ufm = (relu: boolean, seed: number) => ({
+/** Real run configs in the current schema, as the app stores them (import validates every config). */
+const current = (c: Record<string, unknown>) => parseRunConfig(c) as unknown as Record<string, unknown>;
+const ufm = (relu: boolean, seed: number) => current({
   kind: 'ufm', classes: 3, dim: 6, imbalance: { profile: 'balanced', nMax: 4 }, relu, temperature: 1, lossForm: 'paper',
-  batching: { strategy: 'full', binding: false, stepPer: 'epoch', dropLast: true }, optimizer: { name: 'gd', lr: 0.1, momentum: 0.9 },
+  batching: { strategy: 'full', binding: false, stepPer: 'epoch', dropLast: true }, optimizer: { name: 'gd', lr: 0.1 },
   epochs: 300, seed, evalEvery: 10,
 });
-const deepConfig = {
+const deepConfig = current({
   kind: 'deep', classes: 2, dim: 4, imbalance: { profile: 'balanced', nMax: 4 }, relu: true, temperature: 0.1, lossForm: 'supcon-mean',
   batching: { strategy: 'fixed', batchSize: 4, binding: false, stepPer: 'batch', dropLast: true }, epochs: 2, seed: 3, evalEvery: 1,
   dataset: { name: 'synthetic', shape: { kind: 'vector', dim: 8 }, radius: 3, noise: 1, testPerClass: 50 },
   model: { name: 'mlp', hidden: [16] }, loss: 'scl', views: 2, augment: true,
   optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 0 }, schedule: { name: 'none' },
-};
+});
 
 function populate(store: Store): { ids: number[]; deleted: number } {
   const rand = rng(5);

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parseRunConfig } from '../../src-main/api/schema/config';
 import { judge } from '../../src-main/store';
+import { exampleConfig } from '../cli/helpers';
 import { freshStore, newRun, open } from './helpers';
 
 function deadPid(): number {
@@ -161,8 +163,10 @@ describe('trash', () => {
 describe('import', () => {
   it('active runs (queued or running elsewhere) arrive interrupted', () => {
     const src = freshStore();
-    const q = newRun(src);
-    const r = newRun(src);
+    // import validates every config with the run schema: a real one
+    const config = parseRunConfig({ ...exampleConfig }) as unknown as Record<string, unknown>;
+    const q = newRun(src, { config, seed: 0 });
+    const r = newRun(src, { config, seed: 0 });
     src.markStarted(r, { backend: 'cpu', ownerPid: process.pid });
     const bundle = JSON.parse(JSON.stringify(src.exportRuns()));
     const dst = freshStore();
