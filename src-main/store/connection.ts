@@ -19,6 +19,17 @@ export const WAL_AUTOCHECKPOINT_PAGES = 4000;
  * here (see docs/electron.md); env SCL_LAB_SQLITE_BINDING does the same. Unset: the default build (Node's ABI).
  */
 let sqliteBinding: string | undefined;
+/** Runs fn with the connection's busy timeout set to ms, then puts the previous timeout back. */
+export function withBusyTimeout<T>(db: Database.Database, ms: number, fn: () => T): T {
+  const before = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
+  try {
+    return fn();
+  } finally {
+    db.pragma(`busy_timeout = ${before}`);
+  }
+}
+
 export function setSqliteBinding(file: string | undefined): void {
   sqliteBinding = file;
 }

@@ -3,7 +3,7 @@ import {
   getClusterSweep, isClusterTask, listClusterSweeps, mergeShardRuns, recordClusterSweep, setClusterJob, type ClusterSweep, type MergeResult,
 } from './cluster';
 import { DEFAULT_KEEP_CHECKPOINTS, checkpointSteps, latestCheckpoint, saveCheckpoint } from './checkpoints';
-import { openConnection } from './connection';
+import { openConnection, withBusyTimeout } from './connection';
 import { StoreContext } from './context';
 import { metricsCsv, runsCsv, writeCsvFiles } from './csv';
 import { StoreError, wrapError } from './errors';
@@ -84,14 +84,7 @@ export class Store {
    */
   withBusyTimeout<T>(ms: number, fn: () => T): T {
     this.ctx.assertOpen();
-    const db = this.ctx.db;
-    const before = db.pragma('busy_timeout', { simple: true }) as number;
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
-    try {
-      return fn();
-    } finally {
-      db.pragma(`busy_timeout = ${before}`);
-    }
+    return withBusyTimeout(this.ctx.db, ms, fn);
   }
 
   // ---- runs ----

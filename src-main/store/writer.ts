@@ -1,5 +1,6 @@
 import { applyBatch, ScalarColumns, type PendingSnapshot } from './batch';
 import { encodeF64 } from './blob';
+import { withBusyTimeout } from './connection';
 import type { StoreContext } from './context';
 import { isBusyError, StoreError, wrapError } from './errors';
 import type { MetricInput, SnapshotInput } from './types';
@@ -198,15 +199,7 @@ export class MetricWriter {
 
   private withBusyTimeout<T>(fn: () => T): T {
     const ms = this.opts.busyTimeoutMs;
-    if (ms === undefined) return fn();
-    const db = this.ctx.db;
-    const before = db.pragma('busy_timeout', { simple: true }) as number;
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(ms))}`);
-    try {
-      return fn();
-    } finally {
-      db.pragma(`busy_timeout = ${before}`);
-    }
+    return ms === undefined ? fn() : withBusyTimeout(this.ctx.db, ms, fn);
   }
 
   private afterPushRetry(): void {
