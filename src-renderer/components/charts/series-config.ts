@@ -16,24 +16,7 @@ export interface SeriesChartOptions {
   refLines?: RefLine[];
 }
 
-/**
- * What a stored metric key means, for the y-axis label (docs/user-guide.md, "Metric keys"). Loss keys differ
- * by how they combine an epoch's batches, so the label says which.
- */
-const METRIC_MEANINGS: Record<string, string> = {
-  'train/epochLoss': "sum of the epoch's batch losses (UFM objective)",
-  'train/epochLossMean': "mean of the epoch's batch losses (deep runs)",
-  'train/loss': 'loss at the evaluation (UFM: sum over batches; deep: mean over batches)',
-  'train/gap': 'loss minus the closed-form optimum L*',
-  'acc/ceTrain': 'CE linear classifier, balanced accuracy, train',
-  'acc/ceTest': 'CE linear classifier, balanced accuracy, test',
-};
-
-/** The y-axis label of a metric: its key, and what it means where that is not obvious. */
-export function metricAxisLabel(key: string): string {
-  const m = METRIC_MEANINGS[key];
-  return m ? `${key}: ${m}` : key;
-}
+export { metricAxisLabel } from '../../../src-main/api/schema/metric-keys';
 
 const pos = (v: number | null, log: boolean): number | null => (v === null || (log && v <= 0) ? null : v);
 
