@@ -171,7 +171,7 @@ export function summarizeRuns(store: Store, q: SummarizeInput): SummarizeOutput 
     x: { field: q.x, values: xs, kind: axisKind(q.x, xs) },
     by: { field: q.by ?? null, values: distinct((o) => o.by) },
     facet: { field: q.facet ?? null, values: distinct((o) => o.facet) },
-    metric: { name: q.metric, label: m.label, meaning: m.meaning, stat, threshold, axisLabel, refs: m.refs?.(k) ?? [] },
+    metric: { name: q.metric, label: m.label, meaning: m.meaning, stat, threshold, axisLabel, refs: m.refs?.(k) ?? [], bounds: m.bounds ?? [null, null] },
     runs: runs.length,
     fields,
     metrics: CLAIM_METRIC_NAMES.map((name) => {

@@ -16,6 +16,8 @@ export interface ClaimMetric {
   /** Which way is better: what "best" takes over the run's evaluations; null = no "best" (final only). */
   better: 'min' | 'max' | null;
   source: MetricSource;
+  /** The values the metric can take, where bounded (bands are clipped to them). */
+  bounds?: [number | null, number | null];
   /** Reference lines (for k classes): value and label. */
   refs?: (k: number | null) => { value: number; label: string }[];
 }
@@ -31,23 +33,24 @@ export const CLAIM_METRICS = {
     meaning: 'distance to an orthogonal frame (0 = OF)',
     better: 'min',
     source: 'record',
+    bounds: [0, null],
     refs: (k) => [{ value: 0, label: 'OF 0' }, ...(k !== null && k > 1 ? [{ value: deltaOfEtf(k), label: `ETF ${deltaOfEtf(k).toFixed(4)}` }] : [])],
   },
-  deltaETF: { label: 'Delta_ETF', meaning: 'distance to a simplex ETF (0 = ETF, and also 0 for an OF)', better: 'min', source: 'record', refs: () => [{ value: 0, label: 'ETF = OF 0' }] },
-  nc1: { label: 'NC1', meaning: 'within-class variability (1/k) tr(Sw Sb^+) (0 = collapse)', better: 'min', source: 'record', refs: () => [{ value: 0, label: 'collapse 0' }] },
-  cosMean: { label: 'mean cos', meaning: "mean cosine of class means, c != c'", better: null, source: 'record', refs: cosRefs },
-  cosMin: { label: 'min cos', meaning: "smallest cosine of class means, c != c'", better: null, source: 'record', refs: cosRefs },
-  cosMax: { label: 'max cos', meaning: "largest cosine of class means, c != c'", better: null, source: 'record', refs: cosRefs },
-  cosMajMaj: { label: 'cos maj-maj', meaning: 'mean cosine of majority-class means', better: null, source: 'cosGroup', refs: cosRefs },
-  cosMinMin: { label: 'cos min-min', meaning: 'mean cosine of minority-class means', better: null, source: 'cosGroup', refs: cosRefs },
-  cosMajMin: { label: 'cos maj-min', meaning: 'mean cosine between majority and minority means', better: null, source: 'cosGroup', refs: cosRefs },
-  normRatio: { label: 'norm ratio', meaning: 'max/min class-mean norm (1 = symmetric)', better: 'min', source: 'record', refs: () => [{ value: 1, label: 'symmetric 1' }] },
-  nccAccTrain: { label: 'NCC acc train', meaning: 'nearest-class-centre balanced accuracy, train', better: 'max', source: 'record' },
-  nccAccTest: { label: 'NCC acc test', meaning: 'nearest-class-centre balanced accuracy, test', better: 'max', source: 'record' },
-  gap: { label: 'loss gap', meaning: 'loss minus the closed-form optimum L* (0 = optimal)', better: 'min', source: 'record', refs: () => [{ value: 0, label: 'optimal 0' }] },
+  deltaETF: { label: 'Delta_ETF', meaning: 'distance to a simplex ETF (0 = ETF, and also 0 for an OF)', better: 'min', source: 'record', bounds: [0, null], refs: () => [{ value: 0, label: 'ETF = OF 0' }] },
+  nc1: { label: 'NC1', meaning: 'within-class variability (1/k) tr(Sw Sb^+) (0 = collapse)', better: 'min', source: 'record', bounds: [0, null], refs: () => [{ value: 0, label: 'collapse 0' }] },
+  cosMean: { label: 'mean cos', meaning: "mean cosine of class means, c != c'", better: null, source: 'record', bounds: [-1, 1], refs: cosRefs },
+  cosMin: { label: 'min cos', meaning: "smallest cosine of class means, c != c'", better: null, source: 'record', bounds: [-1, 1], refs: cosRefs },
+  cosMax: { label: 'max cos', meaning: "largest cosine of class means, c != c'", better: null, source: 'record', bounds: [-1, 1], refs: cosRefs },
+  cosMajMaj: { label: 'cos maj-maj', meaning: 'mean cosine of majority-class means', better: null, source: 'cosGroup', bounds: [-1, 1], refs: cosRefs },
+  cosMinMin: { label: 'cos min-min', meaning: 'mean cosine of minority-class means', better: null, source: 'cosGroup', bounds: [-1, 1], refs: cosRefs },
+  cosMajMin: { label: 'cos maj-min', meaning: 'mean cosine between majority and minority means', better: null, source: 'cosGroup', bounds: [-1, 1], refs: cosRefs },
+  normRatio: { label: 'norm ratio', meaning: 'max/min class-mean norm (1 = symmetric)', better: 'min', source: 'record', bounds: [1, null], refs: () => [{ value: 1, label: 'symmetric 1' }] },
+  nccAccTrain: { label: 'NCC acc train', meaning: 'nearest-class-centre balanced accuracy, train', better: 'max', source: 'record', bounds: [0, 1] },
+  nccAccTest: { label: 'NCC acc test', meaning: 'nearest-class-centre balanced accuracy, test', better: 'max', source: 'record', bounds: [0, 1] },
+  gap: { label: 'loss gap', meaning: 'loss minus the closed-form optimum L* (0 = optimal)', better: 'min', source: 'record', bounds: [0, null], refs: () => [{ value: 0, label: 'optimal 0' }] },
   loss: { label: 'loss', meaning: 'training loss', better: 'min', source: 'record' },
-  epochsToOF: { label: 'epochs to Delta_OF', meaning: 'first evaluated epoch with Delta_OF <= the threshold', better: null, source: 'threshold' },
-  secondsToOF: { label: 'seconds to Delta_OF', meaning: 'wall time from start to the first evaluation with Delta_OF <= the threshold', better: null, source: 'threshold' },
+  epochsToOF: { label: 'epochs to Delta_OF', meaning: 'first evaluated epoch with Delta_OF <= the threshold', better: null, source: 'threshold', bounds: [0, null] },
+  secondsToOF: { label: 'seconds to Delta_OF', meaning: 'wall time from start to the first evaluation with Delta_OF <= the threshold', better: null, source: 'threshold', bounds: [0, null] },
 } as const satisfies Record<string, ClaimMetric>;
 
 export type ClaimMetricName = keyof typeof CLAIM_METRICS;
@@ -120,6 +123,8 @@ export const summarizeOutputSchema = z.object({
     /** "Delta_OF (final)": what the y axis says. */
     axisLabel: z.string(),
     refs: z.array(z.object({ value: z.number(), label: z.string() })),
+    /** The values the metric can take ([lower, upper], null = unbounded): bands are clipped to them. */
+    bounds: z.tuple([z.number().nullable(), z.number().nullable()]),
   }),
   /** Runs pivoted (with or without a value). */
   runs: z.number().int(),
