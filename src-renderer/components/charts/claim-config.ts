@@ -48,6 +48,18 @@ function whiskers(list: Whisker[]): Plugin<'line'> {
       }
       ctx.restore();
     },
+    // what was drawn, for tests and tools: every seed's dot with its pixel position (data-dots on the canvas)
+    afterDatasetsDraw(chart) {
+      const dots = chart.data.datasets.flatMap((ds, i) =>
+        String(ds.label).endsWith(' median')
+          ? []
+          : chart.getDatasetMeta(i).data.map((el, j) => {
+              const raw = ds.data[j] as unknown as { y: number; runId: number; seed: number };
+              return { px: Math.round(el.x), py: Math.round(el.y), runId: raw.runId, seed: raw.seed, value: raw.y, group: ds.label };
+            }),
+      );
+      chart.canvas.dataset.dots = JSON.stringify(dots);
+    },
   };
 }
 
