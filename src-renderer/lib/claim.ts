@@ -210,8 +210,9 @@ export function buildFigure(s: Summary, band: Band, palette: readonly string[], 
   const [lo, hi] = s.metric.bounds;
   yMin = Math.floor((yMin - span * 0.04) / step) * step;
   yMax = Math.ceil((yMax + span * 0.04) / step) * step;
-  if (lo !== null) yMin = Math.max(lo, yMin);
-  if (hi !== null) yMax = Math.min(hi, yMax);
+  // the axis stops a hair beyond a bound, so that dots on it (Delta_OF = 0) are not hidden by the axis line
+  if (lo !== null && yMin < lo) yMin = lo - span * 0.025;
+  if (hi !== null && yMax > hi) yMax = hi + span * 0.025;
   const ns = s.cells.map((c) => c.n);
   const xTicks = numeric
     ? xs.map((v) => ({ value: v, label: String(v) }))

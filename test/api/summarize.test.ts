@@ -7,6 +7,7 @@ import { createApi, type Api } from '../../src-main/api/server';
 import { Runner } from '../../src-main/runner/runner';
 import { RunService } from '../../src-main/services/runs';
 import { openStore, type Store } from '../../src-main/store';
+import { claimSweepSpec } from '../support/claim-sweep';
 import { recorder, removeTempDirs, tempDir, terminal } from './helpers';
 
 /** runs.summarize over a real 2 x 2 x 2-seed sweep: ratio x binding, seeds 0 and 1. */
@@ -18,18 +19,6 @@ let hub: EventHub;
 let sweepId: number;
 let runIds: number[];
 
-const base = {
-  kind: 'ufm',
-  classes: 4,
-  dim: 8,
-  imbalance: { profile: 'step', nMax: 20, ratio: 1 },
-  relu: true,
-  temperature: 1,
-  batching: { strategy: 'fixed', batchSize: 4, binding: false },
-  optimizer: { name: 'gd', lr: 0.5 },
-  epochs: 20,
-  evalEvery: 5,
-};
 
 async function failure(input: unknown): Promise<ApiError> {
   try {
@@ -50,7 +39,14 @@ beforeAll(async () => {
   hub = createEventHub(runner);
   const events = recorder(hub);
   const r = (await api.call('sweeps.create', {
-    spec: { name: 'claim-api', base, grid: { 'imbalance.ratio': [1, 10], 'batching.binding': [false, true] }, seeds: [0, 1] },
+    spec: claimSweepSpec({
+      name: 'claim-api',
+      grid: { 'imbalance.ratio': [1, 10], 'batching.binding': [false, true] },
+      seeds: [0, 1],
+      batching: { strategy: 'fixed', batchSize: 4, binding: false },
+      epochs: 20,
+      evalEvery: 5,
+    }),
   })) as { sweepId: number; runIds: number[] };
   sweepId = r.sweepId;
   runIds = r.runIds;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { claimSweepSpec } from '../support/claim-sweep';
 import { cli, tempDir, writeJson } from './helpers';
 
 /** `scl-lab summarize` over a real 2 x 2 x 2-seed sweep (built CLI: npm run build). */
@@ -10,23 +11,18 @@ type Cell = { x: unknown; by: unknown; facet: unknown; n: number; runIds: number
 beforeAll(() => {
   const dir = tempDir();
   db = join(dir, 'lab.db');
-  const spec = writeJson(dir, 'spec.json', {
-    name: 'claim-cli',
-    base: {
-      kind: 'ufm',
-      classes: 4,
-      dim: 8,
-      imbalance: { profile: 'step', nMax: 20, ratio: 1 },
-      relu: true,
-      temperature: 1,
+  const spec = writeJson(
+    dir,
+    'spec.json',
+    claimSweepSpec({
+      name: 'claim-cli',
+      grid: { 'imbalance.ratio': [1, 10], relu: [true, false] },
+      seeds: [0, 1],
       batching: { strategy: 'fixed', batchSize: 4, binding: true },
-      optimizer: { name: 'gd', lr: 0.5 },
       epochs: 20,
       evalEvery: 5,
-    },
-    grid: { 'imbalance.ratio': [1, 10], relu: [true, false] },
-    seeds: [0, 1],
-  });
+    }),
+  );
   const r = cli(['sweep', '-s', spec, '--db', db, '-q', '--json'], {}, 240_000);
   expect(r.code, r.stderr).toBe(0);
 }, 300_000);

@@ -141,7 +141,7 @@ export function claimChartConfig(fig: Figure, facet: Facet, o: ClaimChartOptions
           min: y0,
           max: y1,
           title: { display: true, text: `${o.yLabel}${logy ? ' (log scale)' : ''}`, font: { size: 12 } },
-          ticks: { font: { size: 11 }, callback: (v) => (logy ? logTick(Number(v), yDecades) : compact(Number(v))) },
+          ticks: { font: { size: 11 }, includeBounds: false, callback: (v) => (logy ? logTick(Number(v), yDecades) : compact(Number(v))) },
         },
       },
       plugins: {
