@@ -7,7 +7,7 @@
  * export with title, axes and a dot per seed, and the URL reopening the same view. With SCL_DOCS_SCREENSHOTS=1
  * it also writes docs/images/claim-view-1366.png and -1920.png (otherwise it leaves nothing behind).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,7 +120,12 @@ describe('the claim view in Chromium (needs /usr/bin/chromium and npm run build)
     expect(svg).toContain('>relu = false<');
     expect(svg.match(/<circle cx=[^>]*r="4"/g)).toHaveLength(12);
     const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('group', { name: 'Export the figure' }).getByRole('button', { name: 'PNG' }).click()]);
-    expect(readFileSync((await png.path())!).subarray(1, 4).toString()).toBe('PNG');
+    const pngBytes = readFileSync((await png.path())!);
+    expect(pngBytes.subarray(1, 4).toString()).toBe('PNG');
+    if (process.env.SCL_DOCS_SCREENSHOTS === '1') {
+      writeFileSync(join(ROOT, 'docs', 'images', 'claim-export.png'), pngBytes);
+      writeFileSync(join(ROOT, 'docs', 'images', 'claim-export.svg'), svg);
+    }
   });
 
   it('keeps its whole state in the URL: another band and metric reopen identically after a reload', async () => {
