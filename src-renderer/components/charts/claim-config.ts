@@ -68,7 +68,8 @@ export interface ClaimChartOptions {
   yLabel: string;
   logy: boolean;
   refs: { value: number; label: string }[];
-  title?: string;
+  /** Show the colour legend (off when there is one group). */
+  legend: boolean;
 }
 
 export function claimChartConfig(fig: Figure, facet: Facet, o: ClaimChartOptions): ChartConfiguration<'line'> {
@@ -146,7 +147,7 @@ export function claimChartConfig(fig: Figure, facet: Facet, o: ClaimChartOptions
       },
       plugins: {
         legend: {
-          display: true,
+          display: o.legend,
           position: 'top',
           labels: { filter: (item) => !item.text.endsWith(' median'), usePointStyle: true, boxWidth: 8, font: { size: 12 } },
         },
