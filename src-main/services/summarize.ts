@@ -113,14 +113,23 @@ function metricValue(store: Store, r: RunRecord, name: keyof typeof CLAIM_METRIC
   return { value: m.better === 'max' ? Math.max(...all) : Math.min(...all) };
 }
 
-/** The batch-condition verdict of a run's config, cached by what the batches depend on. */
-function verdictOf(r: RunRecord, cache: Map<string, { ofUnique: boolean | null; verdict: string }>): { ofUnique: boolean | null; verdict: string } {
+type Verdict = { ofUnique: boolean | null; verdict: string };
+
+/**
+ * Verdicts by what the batches depend on (a pure function of those fields: never stale). Kept across calls, since
+ * the Claim page asks again on every picker change; one analysis costs up to ~50 ms (INTERACTIVE_ANALYSIS_VISITS).
+ */
+const VERDICTS = new Map<string, Verdict>();
+const MAX_VERDICTS = 20_000;
+
+/** The batch-condition verdict of a run's config. */
+function verdictOf(r: RunRecord, cache: Map<string, Verdict> = VERDICTS): Verdict {
   const c = r.config as Record<string, unknown>;
   if (c.kind === 'embeddings') return { ofUnique: null, verdict: 'imported embeddings: no batching to analyse' };
   const key = JSON.stringify([c.kind, c.loss, c.views, c.classes, c.imbalance, c.batching, c.seed, c.epochs]);
   const hit = cache.get(key);
   if (hit) return hit;
-  let out: { ofUnique: boolean | null; verdict: string };
+  let out: Verdict;
   try {
     const config = parseRunConfig(c);
     const a = config.kind === 'embeddings' ? null : analyseConfigBatchingBounded(config, config.epochs);
@@ -131,6 +140,7 @@ function verdictOf(r: RunRecord, cache: Map<string, { ofUnique: boolean | null; 
   } catch (e) {
     out = { ofUnique: null, verdict: `not analysed: ${(e as Error).message}` };
   }
+  if (cache.size >= MAX_VERDICTS) cache.delete(cache.keys().next().value!);
   cache.set(key, out);
   return out;
 }
@@ -147,7 +157,6 @@ export function summarizeRuns(store: Store, q: SummarizeInput): SummarizeOutput 
   if (q.by !== undefined) checkField(runs, 'by', q.by, fields);
   if (q.facet !== undefined) checkField(runs, 'facet', q.facet, fields);
 
-  const cache = new Map<string, { ofUnique: boolean | null; verdict: string }>();
   const observations: Observation[] = runs.map((r) => ({
     runId: r.id,
     seed: r.seed,
@@ -155,7 +164,7 @@ export function summarizeRuns(store: Store, q: SummarizeInput): SummarizeOutput 
     by: q.by === undefined ? null : keyOf(getPath(r.config, q.by)),
     facet: q.facet === undefined ? null : keyOf(getPath(r.config, q.facet)),
     ...metricValue(store, r, q.metric as keyof typeof CLAIM_METRICS, m, q.stat, q.threshold),
-    ...verdictOf(r, cache),
+    ...verdictOf(r),
   }));
   const cells = pivot(observations);
   const distinct = (pick: (o: Observation) => PivotKey): PivotKey[] => [...new Set(observations.map(pick))].sort(compareKeys);
