@@ -92,6 +92,10 @@ export function claimSvg(s: Summary, fig: Figure, o: SvgOptions): string {
           const x = X(mk.x);
           p.push(`<line x1="${x}" x2="${x}" y1="${Y(mk.band[0])}" y2="${Y(mk.band[1])}" stroke="${g.color}" stroke-width="2" stroke-opacity="0.55"/>`);
           for (const yb of mk.band) p.push(`<line x1="${x - 6}" x2="${x + 6}" y1="${Y(yb)}" y2="${Y(yb)}" stroke="${g.color}" stroke-width="2" stroke-opacity="0.55"/>`);
+          if (mk.mean !== null && (!logy || mk.mean > 0)) {
+            const ym = Y(mk.mean);
+            p.push(`<path d="M${x},${r1(ym - 5)}L${r1(x + 5)},${ym}L${x},${r1(ym + 5)}L${r1(x - 5)},${ym}Z" fill="${g.color}"><title>mean ${mk.mean}</title></path>`);
+          }
         }
       }
       const med = g.marks.filter((mk) => mk.median !== null && (!logy || mk.median > 0));

@@ -12,8 +12,8 @@ export type Key = ClaimCell['x'];
 export const BANDS = {
   iqr: 'interquartile range',
   minmax: 'min – max',
-  std: 'mean ± std',
-  ci95: '95 % CI of the mean',
+  std: 'mean ± std (◆ mean)',
+  ci95: '95 % CI of the mean (◆ mean)',
 } as const;
 export type Band = keyof typeof BANDS;
 
@@ -116,6 +116,8 @@ export interface CellMark {
   x: number;
   median: number | null;
   band: [number, number] | null;
+  /** The mean, where the band is centred on it (mean ± std, 95 % CI): drawn as a small diamond. */
+  mean: number | null;
 }
 export interface Group {
   by: Key;
@@ -192,7 +194,7 @@ export function buildFigure(s: Summary, band: Band, palette: readonly string[], 
           yMin = Math.min(yMin, bnd[0]);
           yMax = Math.max(yMax, bnd[1]);
         }
-        marks.push({ cell: c, x: centre, median: c.median, band: bnd });
+        marks.push({ cell: c, x: centre, median: c.median, band: bnd, mean: band === 'std' || band === 'ci95' ? c.mean : null });
       }
       return { by: b, label: s.by.field ? `${s.by.field} = ${keyText(b)}` : 'all runs', color: palette[g % palette.length]!, dots, marks };
     }),

@@ -15,6 +15,7 @@ interface Whisker {
   color: string;
   n: number | null;
   median: number | null;
+  mean: number | null;
 }
 
 /** Draws each cell's band as a vertical whisker with caps, and "n=.." at cells with fewer seeds than the most. */
@@ -39,6 +40,17 @@ function whiskers(list: Whisker[]): Plugin<'line'> {
         ctx.moveTo(x - 6, y1);
         ctx.lineTo(x + 6, y1);
         ctx.stroke();
+        if (w.mean !== null) {
+          const ym = ys.getPixelForValue(w.mean);
+          ctx.fillStyle = w.color;
+          ctx.beginPath();
+          ctx.moveTo(x, ym - 5);
+          ctx.lineTo(x + 5, ym);
+          ctx.lineTo(x, ym + 5);
+          ctx.lineTo(x - 5, ym);
+          ctx.closePath();
+          ctx.fill();
+        }
       }
       ctx.font = '10px system-ui, sans-serif';
       for (const w of list) {
@@ -103,7 +115,7 @@ export function claimChartConfig(fig: Figure, facet: Facet, o: ClaimChartOptions
       tension: 0,
     });
     for (const m of g.marks)
-      if (m.band) list.push({ x: m.x, lo: m.band[0], hi: m.band[1], color: g.color, n: m.cell.n < fig.nMax ? m.cell.n : null, median: m.median });
+      if (m.band) list.push({ x: m.x, lo: m.band[0], hi: m.band[1], color: g.color, n: m.cell.n < fig.nMax ? m.cell.n : null, median: m.median, mean: m.mean });
   }
   const decades = fig.xKind === 'log' ? Math.log10(fig.xMax / fig.xMin) : 0;
   const fewX = fig.xTicks.length <= 12;
