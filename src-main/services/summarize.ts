@@ -152,6 +152,10 @@ export function summarizeRuns(store: Store, q: SummarizeInput): SummarizeOutput 
   if (q.stat === 'best' && m.better === null && m.source !== 'threshold') {
     throw new QueryError([{ field: 'stat', message: `${q.metric} has no "best" (neither larger nor smaller is better); use final` }]);
   }
+  // one meaning per metric: the loss is the UFM objective (a sum over batches) but a deep run's mean batch loss
+  if (q.metric === 'loss' && new Set(runs.map((r) => (r.kind === 'deep' ? 'deep' : 'ufm'))).size > 1) {
+    throw new QueryError([{ field: 'metric', message: 'loss is a sum over batches for UFM runs and a mean for deep runs: these runs mix both kinds (choose runs of one kind, or another metric)' }]);
+  }
   const fields = fieldsOf(runs);
   checkField(runs, 'x', q.x, fields);
   if (q.by !== undefined) checkField(runs, 'by', q.by, fields);

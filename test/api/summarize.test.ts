@@ -20,6 +20,13 @@ let sweepId: number;
 let runIds: number[];
 
 
+/** A deep run's row (queued, never run): enough to mix kinds in a run set. */
+let deep: number | undefined;
+function deepId(): number {
+  deep ??= store.createRun({ kind: 'deep', config: { kind: 'deep', classes: 4 }, seed: 0, appVersion: 'test' });
+  return deep;
+}
+
 async function failure(input: unknown): Promise<ApiError> {
   try {
     await api.call('runs.summarize', input);
@@ -124,6 +131,8 @@ describe('runs.summarize', () => {
       [{ sweepId: 999, x: 'seed', metric: 'deltaOF' }, 'sweepId', /sweep 999 does not exist/],
       [{ runIds: [runIds[0], 999], x: 'seed', metric: 'deltaOF' }, 'runIds', /run 999 does not exist/],
       [{ x: 'seed', metric: 'deltaOF' }, 'sweepId', /give either a sweep/],
+      // one meaning per metric: a UFM loss is a sum over batches, a deep run's a mean
+      [{ runIds: [runIds[0], deepId()], x: 'kind', metric: 'loss' }, 'metric', /loss is a sum over batches for UFM runs and a mean for deep runs/],
     ];
     for (const [input, field, message] of cases) {
       const e = await failure(input);

@@ -48,7 +48,7 @@ export const CLAIM_METRICS = {
   nccAccTrain: { label: 'NCC acc train', meaning: 'nearest-class-centre balanced accuracy, train', better: 'max', source: 'record', bounds: [0, 1] },
   nccAccTest: { label: 'NCC acc test', meaning: 'nearest-class-centre balanced accuracy, test', better: 'max', source: 'record', bounds: [0, 1] },
   gap: { label: 'loss gap', meaning: 'loss minus the closed-form optimum L* (0 = optimal)', better: 'min', source: 'record', bounds: [0, null], refs: () => [{ value: 0, label: 'optimal 0' }] },
-  loss: { label: 'loss', meaning: 'training loss', better: 'min', source: 'record' },
+  loss: { label: 'loss', meaning: 'training loss at the evaluation (UFM: the objective, a sum over batches; deep: the mean batch loss)', better: 'min', source: 'record' },
   epochsToOF: { label: 'epochs to Delta_OF', meaning: 'first evaluated epoch with Delta_OF <= the threshold', better: null, source: 'threshold', bounds: [0, null] },
   secondsToOF: { label: 'seconds to Delta_OF', meaning: 'wall time from start to the first evaluation with Delta_OF <= the threshold', better: null, source: 'threshold', bounds: [0, null] },
 } as const satisfies Record<string, ClaimMetric>;
