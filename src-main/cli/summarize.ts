@@ -56,6 +56,9 @@ function table(r: SummarizeOutput): string {
     ...c.missing.map((m) => `  run ${m.runId} (seed ${m.seed}) has no value: ${m.reason}`),
   ]);
   if (r.metric.refs.length) lines.push(`references: ${r.metric.refs.map((x) => x.label).join(', ')}`);
+  const pivoted = [r.x.field, r.by.field, r.facet.field, 'seed'];
+  const mixed = r.fields.filter((x) => x.distinct > 1 && !pivoted.includes(x.path)).map((x) => x.path);
+  if (mixed.length) lines.push(`note: these runs also differ in ${mixed.join(', ')}: each cell mixes those values (--by or --facet splits them)`);
   return [...lines, ...notes].join('\n');
 }
 

@@ -133,8 +133,13 @@ function cellVerdict(obs: readonly Observation[]): CellVerdict {
   if (notUnique.length === 0) return { ...base, ofUnique: true, text: `OF unique for these batches${all}` };
   const why = notUnique[0]!.verdict;
   if (unique.length === 0) return { ...base, ofUnique: false, text: `OF not unique for these batches${all}: ${why}` };
+  const runs = notUnique.map((o) => o.runId).join(', ');
   const seeds = notUnique.map((o) => o.seed).join(', ');
-  return { ...base, ofUnique: null, text: `OF unique for ${unique.length} of ${analysed.length} seeds' batches; not for seed ${seeds}: ${why}` };
+  return {
+    ...base,
+    ofUnique: null,
+    text: `OF unique for ${unique.length} of ${analysed.length} runs' batches; not for run ${runs} (seed ${seeds}): ${why}`,
+  };
 }
 
 /** Group observations into cells, in (facet, by, x) order; values in seed order. */

@@ -84,7 +84,7 @@ describe('pivot into cells', () => {
     expect(yes.verdict.text).toBe('OF unique for these batches');
     const mixed = pivot([obs({ runId: 1, seed: 0, value: 0 }), obs({ runId: 2, seed: 1, value: 0.5, ofUnique: false, verdict: split })])[0]!;
     expect(mixed.verdict.ofUnique).toBeNull();
-    expect(mixed.verdict.text).toBe(`OF unique for 1 of 2 seeds' batches; not for seed 1: ${split}`);
+    expect(mixed.verdict.text).toBe(`OF unique for 1 of 2 runs' batches; not for run 2 (seed 1): ${split}`);
   });
 
   it('categorical keys (booleans, strings, objects as JSON, absent as null) sort after numbers', () => {
