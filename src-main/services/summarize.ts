@@ -126,7 +126,10 @@ const MAX_VERDICTS = 20_000;
 function verdictOf(r: RunRecord, cache: Map<string, Verdict> = VERDICTS): Verdict {
   const c = r.config as Record<string, unknown>;
   if (c.kind === 'embeddings') return { ofUnique: null, verdict: 'imported embeddings: no batching to analyse' };
-  const key = JSON.stringify([c.kind, c.loss, c.views, c.classes, c.imbalance, c.batching, c.seed, c.epochs]);
+  const b = (c.batching ?? {}) as { strategy?: unknown; binding?: unknown };
+  // full and explicit batches without binding are the same for every seed: one analysis serves them all
+  const seeded = !((b.strategy === 'full' || b.strategy === 'explicit') && b.binding !== true);
+  const key = JSON.stringify([c.kind, c.loss, c.views, c.classes, c.imbalance, c.batching, seeded ? c.seed : null, c.epochs]);
   const hit = cache.get(key);
   if (hit) return hit;
   let out: Verdict;
