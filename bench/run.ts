@@ -14,6 +14,7 @@ const jobs: [string, string, string[]][] = [
   ['Deep training steps/s', 'deep.js', ['wasm']],
   ['wasm kernels: stock vs registered', 'kernels.js', ['--quick']],
   ['Store', 'store.js', []],
+  ['Claim pivot (runs.summarize) over 120 stored runs', 'summarize.js', ['120']],
   ['Renderer (real Chromium)', 'renderer.js', []],
 ];
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { runConfigSchema } from './schema/config';
 import { evalRecordSchema, runResultSchema, runStatusSchema } from './schema/result';
+import { summarizeInputSchema, summarizeOutputSchema } from './schema/summarize';
 
 const id = z.number().int().positive();
 
@@ -214,6 +215,11 @@ export const methods = {
     z.strictObject({ sweepId: id.optional() }),
     z.object({ groups: z.array(z.object({ configHash: z.string(), runIds: z.array(z.number()), seeds: z.array(z.number()) })) }),
     'runs grouped by config hash (config without the seed)',
+  ),
+  'runs.summarize': m(
+    summarizeInputSchema,
+    summarizeOutputSchema,
+    'the claim pivot: runs of a sweep (or ids) by config fields x / by / facet, each seed\'s value of a final or best metric, median, quartiles, mean, std, 95 % CI and the batch-condition verdict per cell',
   ),
   'runs.export': m(
     z.strictObject({ ids: z.array(id).optional(), format: z.enum(['json', 'runs-csv', 'metrics-csv']) }),

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from './schema/config';
+import { QueryError } from './schema/summarize';
 import type { ApiErrorShape } from './contract';
 import { StoreError } from '../store/errors';
 
@@ -51,6 +52,7 @@ export function invalidInput(method: string, e: z.ZodError): ApiError {
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof ConfigError) return new ApiError('INVALID_CONFIG', err.message, err.issues.map((i) => ({ field: i.field, message: i.message })));
+  if (err instanceof QueryError) return new ApiError('INVALID_INPUT', err.message, err.issues);
   if (err instanceof z.ZodError) {
     const issues = zodFieldIssues(err);
     return new ApiError('INVALID_INPUT', `invalid input: ${issuesText(issues)}`, issues);

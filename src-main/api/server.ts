@@ -15,6 +15,7 @@ import { planReproduction, presetReports, reportForSweep, startReproduction } fr
 import { priorHistory } from '../runner/history';
 import { classCounts } from '../science/imbalance';
 import { analyseConfigBatchingBounded } from '../services/analysis';
+import { summarizeRuns } from '../services/summarize';
 import { budgetCheck } from '../services/preflight';
 import { slurmCollect, slurmSweeps } from './slurm';
 import type { RunService } from '../services/runs';
@@ -221,6 +222,8 @@ export function createApi(ctx: ApiContext): Api {
     'runs.seedGroups': ({ sweepId }) => ({
       groups: store.seedGroups({ sweepId }).map((g) => ({ configHash: g.configHash, runIds: [...g.runIds], seeds: [...g.seeds] })),
     }),
+
+    'runs.summarize': (q) => summarizeRuns(store, q),
 
     'runs.export': ({ ids, format }) => {
       const single = ids?.length === 1 ? `run-${ids[0]}` : 'runs';

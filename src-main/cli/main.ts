@@ -14,6 +14,7 @@ import { err, out, parsePositiveInt, readConfig, registerStoreCommands, UsageErr
 import { formatAnalysis } from './format';
 import { registerReproduceCommand } from './reproduce';
 import { registerServeCommand } from './serve';
+import { registerSummarizeCommand } from './summarize';
 import { registerTrashCommands } from './trash';
 import { registerSlurmCommands } from './slurm';
 import { DataError, listDatasets } from '../data';
@@ -30,6 +31,7 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
   registerServeCommand(program);
   registerReproduceCommand(program, setExit);
   registerSlurmCommands(program, setExit);
+  registerSummarizeCommand(program);
 
   program
     .command('datasets')

@@ -35,6 +35,7 @@ export const PRELOAD_METHOD_NAMES = [
   'runs.snapshotSteps',
   'runs.snapshot',
   'runs.seedGroups',
+  'runs.summarize',
   'runs.export',
   'sweeps.create',
   'sweeps.list',

@@ -208,6 +208,17 @@ export function snapshotSteps(ctx: StoreContext, runId: number, key: string): nu
     .all(runId, keyId) as number[];
 }
 
+/** The first step at which `key` is <= `threshold` (finite values), with its wall time; null when none is. */
+export function firstStepAtOrBelow(ctx: StoreContext, runId: number, key: string, threshold: number): { step: number; wallMs: number } | null {
+  ctx.assertOpen();
+  const keyId = ctx.keyId(key);
+  if (keyId === undefined) return null;
+  const row = ctx
+    .stmt('SELECT step, wall_ms FROM scalars WHERE run_id = ? AND key_id = ? AND value <= ? ORDER BY step LIMIT 1')
+    .get(runId, keyId, threshold) as { step: number; wall_ms: number } | undefined;
+  return row === undefined ? null : { step: row.step, wallMs: row.wall_ms };
+}
+
 /** Names of the scalar series and snapshot keys a run has logged, sorted. */
 export function metricKeys(ctx: StoreContext, runId: number): { scalars: string[]; snapshots: string[] } {
   ctx.assertOpen();

@@ -19,7 +19,7 @@ import { adoptOrphans, claimQueued, reconcile, type ReconcileOptions } from './r
 import { purgeDeleted, type PurgeReport } from './trash';
 import { countRuns, getRun, getRunByUuid, listRuns, seedGroups } from './run-queries';
 import * as runs from './runs';
-import { getSeries, getSeriesMany, getSnapshot, getSnapshots, metricKeys, snapshotSteps } from './series';
+import { firstStepAtOrBelow, getSeries, getSeriesMany, getSnapshot, getSnapshots, metricKeys, snapshotSteps } from './series';
 import { createSweep, getSweep, listSweeps } from './sweeps';
 import type {
   CheckReport, Checkpoint, CreateRunInput, EndStatus, FinishInfo, HeartbeatInfo, ListRunsQuery, RunRecord, SeedGroup, Series,
@@ -200,6 +200,10 @@ export class Store {
   }
   metricKeys(runId: number): { scalars: string[]; snapshots: string[] } {
     return metricKeys(this.ctx, runId);
+  }
+  /** The first step at which a scalar is <= threshold, and its wall time (epochs / seconds to a target). */
+  firstStepAtOrBelow(runId: number, key: string, threshold: number): { step: number; wallMs: number } | null {
+    return firstStepAtOrBelow(this.ctx, runId, key, threshold);
   }
 
   // ---- checkpoints ----

@@ -1,9 +1,13 @@
-/** Hash routing: #/runs, #/new[?from=ID], #/run/ID, #/compare?ids=1,2,3, #/reproduce[?sweep=ID], #/trash. */
+/** Hash routing: #/runs, #/new[?from=ID], #/run/ID, #/compare?ids=1,2,3, #/claim?sweep=ID&x=..., #/reproduce[?sweep=ID], #/trash. */
+import { claimQuery, parseClaimQuery, type ClaimState } from './claim';
+
 export type Route =
   | { page: 'runs' }
   | { page: 'new'; from?: number }
   | { page: 'run'; id: number }
   | { page: 'compare'; ids: number[] }
+  /** The claim view: its whole state (run set, pickers) is in the query, so a saved URL reopens it identically. */
+  | { page: 'claim'; claim: ClaimState }
   | { page: 'reproduce'; sweep?: number }
   | { page: 'trash' };
 
@@ -25,6 +29,7 @@ export function parseHash(hash: string): Route {
       .filter((n) => Number.isInteger(n) && n > 0);
     return { page: 'compare', ids };
   }
+  if (parts[0] === 'claim') return { page: 'claim', claim: parseClaimQuery(q) };
   if (parts[0] === 'reproduce') {
     const sweep = Number(q.get('sweep'));
     return Number.isInteger(sweep) && sweep > 0 ? { page: 'reproduce', sweep } : { page: 'reproduce' };
@@ -43,6 +48,10 @@ export function href(r: Route): string {
       return `#/run/${r.id}`;
     case 'compare':
       return `#/compare?ids=${r.ids.join(',')}`;
+    case 'claim': {
+      const q = claimQuery(r.claim);
+      return q ? `#/claim?${q}` : '#/claim';
+    }
     case 'reproduce':
       return r.sweep ? `#/reproduce?sweep=${r.sweep}` : '#/reproduce';
     case 'trash':
