@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EventName } from '../../src-main/api/contract';
+import { apiErrorSchema, methods, type ApiErrorShape, type EventName, type MethodName, type MethodOutput } from '../../src-main/api/contract';
 import type { EventHub } from '../../src-main/api/events';
 
 export const smallUfm = {
@@ -16,6 +16,18 @@ export const smallUfm = {
   epochs: 200,
   evalEvery: 50,
 };
+
+/** The JSON body of a successful HTTP call, parsed by the method's output schema (a wrong shape fails the test). */
+export async function outputOf<M extends MethodName>(method: M, res: Response): Promise<MethodOutput<M>> {
+  const schema = methods[method].output;
+  // the parsed value is that method's output; TypeScript does not narrow the schema union through the generic M
+  return schema.parse(await res.json()) as MethodOutput<M>;
+}
+
+/** The JSON body of a refused HTTP call: the contract's error shape ({ code, message, issues? }). */
+export async function errorOf(res: Response): Promise<ApiErrorShape> {
+  return apiErrorSchema.parse(await res.json());
+}
 
 const dirs: string[] = [];
 

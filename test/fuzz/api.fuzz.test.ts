@@ -100,7 +100,7 @@ describe('fuzz: every method through the IPC handler', () => {
   seed(db);
   const store = openStore(db);
   const runner = new Runner(store, { concurrency: 1 });
-  const api = createApi({ store, runner, service: new RunService(store, runner), dbPath: store.file, mode: 'electron' });
+  const api = createApi({ service: new RunService(store, runner), dbPath: store.file, mode: 'electron' });
   const hub = createEventHub(runner, { onError: () => {} });
   const handlers = new Map<string, (event: unknown, input: unknown) => Promise<CallReply>>();
   const dispose = registerIpc({
