@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { apiErrorSchema, methods, type ApiErrorShape, type EventName, type MethodName, type MethodOutput } from '../../src-main/api/contract';
 import type { EventHub } from '../../src-main/api/events';
 
@@ -29,17 +26,8 @@ export async function errorOf(res: Response): Promise<ApiErrorShape> {
   return apiErrorSchema.parse(await res.json());
 }
 
-const dirs: string[] = [];
-
-export function tempDir(prefix = 'scl-api-test-'): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
-}
-
-export function removeTempDirs(): void {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-}
+// temporary folders: the shared ones, removed after each test file
+export { removeTempDirs, tempDir } from '../support/tmp';
 
 export interface Recorded {
   event: EventName;
