@@ -9,6 +9,8 @@ export default defineConfig({
     pool: 'forks',
     // a temporary folder per run, removed at the end (test/support/global-tmp.ts)
     globalSetup: ['test/support/global-tmp.ts'],
+    // ... and a folder per test file inside it, which must be empty when the file ends (test/support/file-tmp.ts)
+    setupFiles: ['test/support/file-tmp.ts'],
     projects: [
       {
         extends: true,

@@ -69,6 +69,9 @@ function run({ keep = false, print = false, log = (l) => process.stderr.write(l)
   const stub = path.join(tmp, 'electron-stub');
   const out = path.join(tmp, 'out');
   const addon = path.join(tmp, 'better_sqlite3.node');
+  // electron-builder's own scratch files (its jiti config cache, ...) go under tmp too, removed with it
+  const scratch = path.join(tmp, 'tmp');
+  fs.mkdirSync(scratch);
   makeStubElectron(stub);
   fs.writeFileSync(addon, MARKER);
   const cli = require.resolve('electron-builder/cli.js', { paths: [ROOT] });
@@ -77,7 +80,7 @@ function run({ keep = false, print = false, log = (l) => process.stderr.write(l)
   const t0 = Date.now();
   const r = spawnSync(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, SCL_LAB_ELECTRON_SQLITE: addon, ELECTRON_BUILDER_CACHE: path.join(tmp, 'cache'), CI: 'true' },
+    env: { ...process.env, SCL_LAB_ELECTRON_SQLITE: addon, ELECTRON_BUILDER_CACHE: path.join(tmp, 'cache'), TMPDIR: scratch, CI: 'true' },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });

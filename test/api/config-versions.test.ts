@@ -11,6 +11,7 @@ import {
   UFM_OPTIMIZERS,
 } from '../../src-main/api/schema/config';
 import { configHash } from '../../src-main/store';
+import { parseKind } from '../support/configs';
 
 const ufm = {
   kind: 'ufm', classes: 4, dim: 8,
@@ -41,15 +42,15 @@ function issues(raw: unknown): { field: string; message: string }[] {
 
 describe('optimisers say what they do', () => {
   it('UFM gd has only lr: a momentum is an unknown key, named', () => {
-    expect(parseRunConfig(ufm).optimizer).toEqual({ name: 'gd', lr: 0.05 });
+    expect(parseKind('ufm', ufm).optimizer).toEqual({ name: 'gd', lr: 0.05 });
     expect(issues({ ...ufm, optimizer: { name: 'gd', lr: 0.05, momentum: 0.9 } })).toEqual([
       { field: 'optimizer.momentum', message: 'unknown key (not part of the run config)' },
     ]);
   });
 
   it('UFM momentum and adam carry their own fields, with stated defaults', () => {
-    expect(parseRunConfig({ ...ufm, optimizer: { name: 'momentum', lr: 0.1 } }).optimizer).toEqual({ name: 'momentum', lr: 0.1, momentum: 0.9 });
-    expect(parseRunConfig({ ...ufm, optimizer: { name: 'adam', lr: 0.1 } }).optimizer).toEqual({ name: 'adam', lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    expect(parseKind('ufm', { ...ufm, optimizer: { name: 'momentum', lr: 0.1 } }).optimizer).toEqual({ name: 'momentum', lr: 0.1, momentum: 0.9 });
+    expect(parseKind('ufm', { ...ufm, optimizer: { name: 'adam', lr: 0.1 } }).optimizer).toEqual({ name: 'adam', lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
     expect(issues({ ...ufm, optimizer: { name: 'adam', lr: 0.1, momentum: 0.5 } })[0]!.field).toBe('optimizer.momentum');
   });
 
@@ -61,14 +62,14 @@ describe('optimisers say what they do', () => {
   });
 
   it('deep sgd states its momentum (required) and Nesterov needs momentum', () => {
-    expect(parseRunConfig(deep).optimizer).toEqual({ name: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false, weightDecay: 0 });
+    expect(parseKind('deep', deep).optimizer).toEqual({ name: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false, weightDecay: 0 });
     const missing = issues({ ...deep, optimizer: { name: 'sgd', lr: 0.05 } });
     expect(missing[0]!.field).toBe('optimizer.momentum');
     expect(missing[0]!.message).toMatch(/required for sgd/);
     expect(issues({ ...deep, optimizer: { name: 'sgd', lr: 0.05, momentum: 0, nesterov: true } })).toEqual([
       { field: 'optimizer.nesterov', message: 'nesterov needs momentum > 0' },
     ]);
-    expect(parseRunConfig({ ...deep, optimizer: { name: 'adam', lr: 0.01 } }).optimizer).toEqual({
+    expect(parseKind('deep', { ...deep, optimizer: { name: 'adam', lr: 0.01 } }).optimizer).toEqual({
       name: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0,
     });
   });
@@ -82,7 +83,7 @@ describe('optimisers say what they do', () => {
 describe('versioned configs', () => {
   it('a config without schemaVersion given by a user is the current version; parsed configs carry it', () => {
     expect(CONFIG_SCHEMA_VERSION).toBe(3);
-    const c = parseRunConfig({ ...ufm, lossForm: 'supcon-mean' });
+    const c = parseKind('ufm', { ...ufm, lossForm: 'supcon-mean' });
     expect(c.schemaVersion).toBe(CONFIG_SCHEMA_VERSION);
     expect(c.lossForm).toBe('supcon-mean');
   });
@@ -116,7 +117,7 @@ describe('versioned configs', () => {
   it('a current config passes through unchanged; an explicit older version is migrated by parseRunConfig too', () => {
     const current = parseRunConfig(ufm);
     expect(migrateConfig(current)).toEqual({ config: current, fromVersion: CONFIG_SCHEMA_VERSION });
-    expect(parseRunConfig({ ...ufm, schemaVersion: 1, optimizer: { name: 'gd', lr: 0.05, momentum: 0.9 } }).optimizer).toEqual({ name: 'gd', lr: 0.05 });
+    expect(parseKind('ufm', { ...ufm, schemaVersion: 1, optimizer: { name: 'gd', lr: 0.05, momentum: 0.9 } }).optimizer).toEqual({ name: 'gd', lr: 0.05 });
   });
 
   it('a version newer than this release, or not a version, is a clear error on schemaVersion', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseRunConfig, parseRunConfigText } from '../../src-main/api/schema/config';
+import { parseKind } from '../support/configs';
 
 const good = {
   kind: 'ufm', classes: 4, dim: 8,
@@ -21,7 +22,7 @@ function issuesOf(raw: unknown): { field: string; message: string }[] {
 
 describe('run config validation', () => {
   it('accepts the issue example and fills defaults', () => {
-    const c = parseRunConfig(good);
+    const c = parseKind('ufm', good);
     expect(c.lossForm).toBe('paper');
     expect(c.batching.dropLast).toBe(true);
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, MAX_EXPLICIT_INDICES, parseRunConfig } from '../../src-main/api/schema/config';
 import { expandSweep } from '../../src-main/api/schema/sweep';
 import { analyseConfigBatching } from '../../src-main/services/analysis';
+import { parseKind } from '../support/configs';
 
 /** The spec's counterexample as a config: labels [0,0,1,1,2,2]. */
 const explicit = {
@@ -25,7 +26,7 @@ function issuesOf(raw: unknown): { field: string; message: string }[] {
 
 describe('explicit batchings: validation names the field', () => {
   it('accepts the counterexample and keeps the batches as written', () => {
-    const c = parseRunConfig(explicit);
+    const c = parseKind('ufm', explicit);
     expect(c.batching.strategy).toBe('explicit');
     expect(c.batching.batches).toEqual([[0, 1, 2, 3], [2, 3, 4, 5], [0, 4]]);
   });

@@ -22,7 +22,7 @@ let hub: EventHub;
 beforeAll(() => {
   store = openStore(join(tempDir(), 'runs.sqlite'));
   runner = new Runner(store, { concurrency: 1 });
-  api = createApi({ store, runner, service: new RunService(store, runner), dbPath: store.file, mode: 'serve' });
+  api = createApi({ service: new RunService(store, runner), dbPath: store.file, mode: 'serve' });
   hub = createEventHub(runner);
 });
 

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { EventName } from '../../src-main/api/contract';
+import { apiErrorSchema, methods, type ApiErrorShape, type EventName, type MethodName, type MethodOutput } from '../../src-main/api/contract';
 import type { EventHub } from '../../src-main/api/events';
 
 export const smallUfm = {
@@ -17,17 +14,20 @@ export const smallUfm = {
   evalEvery: 50,
 };
 
-const dirs: string[] = [];
-
-export function tempDir(prefix = 'scl-api-test-'): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(d);
-  return d;
+/** The JSON body of a successful HTTP call, parsed by the method's output schema (a wrong shape fails the test). */
+export async function outputOf<M extends MethodName>(method: M, res: Response): Promise<MethodOutput<M>> {
+  const schema = methods[method].output;
+  // the parsed value is that method's output; TypeScript does not narrow the schema union through the generic M
+  return schema.parse(await res.json()) as MethodOutput<M>;
 }
 
-export function removeTempDirs(): void {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+/** The JSON body of a refused HTTP call: the contract's error shape ({ code, message, issues? }). */
+export async function errorOf(res: Response): Promise<ApiErrorShape> {
+  return apiErrorSchema.parse(await res.json());
 }
+
+// temporary folders: the shared ones, removed after each test file
+export { removeTempDirs, tempDir } from '../support/tmp';
 
 export interface Recorded {
   event: EventName;

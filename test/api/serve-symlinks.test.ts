@@ -2,7 +2,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src-main/api/serve';
-import { removeTempDirs, tempDir } from './helpers';
+import { outputOf, removeTempDirs, tempDir } from './helpers';
 
 let srv: RunningServer;
 
@@ -52,6 +52,6 @@ describe('serve: a request body with a UTF-8 byte-order mark', () => {
   it('is read as the JSON after it', async () => {
     const res = await fetch(`${srv.origin}/api/app.info`, { method: 'POST', headers: { Authorization: `Bearer ${srv.token}`, 'Content-Type': 'application/json' }, body: '\uFEFF{}' });
     expect(res.status).toBe(200);
-    expect((await res.json()).mode).toBe('serve');
+    expect((await outputOf('app.info', res)).mode).toBe('serve');
   });
 });

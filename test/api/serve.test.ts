@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { methods } from '../../src-main/api/contract';
 import { startServer, type RunningServer } from '../../src-main/api/serve';
 import { openStore } from '../../src-main/store';
-import { removeTempDirs, smallUfm, tempDir } from './helpers';
+import { errorOf, outputOf, removeTempDirs, smallUfm, tempDir } from './helpers';
 
 let srv: RunningServer;
 let rendererDir: string;
@@ -74,9 +74,10 @@ describe('scl-lab serve: HTTP', () => {
   it('a valid call gets 200 and the contract output', async () => {
     const res = await post('app.info', {});
     expect(res.status).toBe(200);
-    const body = await res.json();
-    expect(methods['app.info'].output.parse(body)).toEqual(body);
-    expect(body.mode).toBe('serve');
+    const body: unknown = await res.json();
+    const info = methods['app.info'].output.parse(body);
+    expect(info).toEqual(body); // nothing beyond the contract
+    expect(info.mode).toBe('serve');
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect((await post('runs.list', '')).status).toBe(200); // an empty body is {}
   });
@@ -108,13 +109,13 @@ describe('scl-lab serve: HTTP', () => {
     expect(await res.json()).toMatchObject({ code: 'INVALID_CONFIG', issues: [{ field: 'batching.batchSize' }] });
     res = await post('runs.get', { id: 424242 });
     expect(res.status).toBe(404);
-    expect((await res.json()).code).toBe('NOT_FOUND');
+    expect((await errorOf(res)).code).toBe('NOT_FOUND');
     res = await post('runs.nope', {});
     expect(res.status).toBe(404);
-    expect((await res.json()).code).toBe('UNKNOWN_METHOD');
+    expect((await errorOf(res)).code).toBe('UNKNOWN_METHOD');
     res = await post('app.info', '{not json');
     expect(res.status).toBe(400);
-    expect((await res.json()).code).toBe('INVALID_INPUT');
+    expect((await errorOf(res)).code).toBe('INVALID_INPUT');
     const get = await fetch(`${srv.origin}/api/app.info`, { headers: { Authorization: `Bearer ${srv.token}` } });
     expect(get.status).toBe(405);
   });
@@ -191,7 +192,7 @@ describe('scl-lab serve: WebSocket events', () => {
     });
     const res = await post('runs.create', { config: smallUfm });
     expect(res.status).toBe(200);
-    const runId: number = (await res.json()).id;
+    const runId = (await outputOf('runs.create', res)).id;
     const end = await new Promise<Record<string, unknown>>((ok) => {
       check = () => {
         const f = frames.find((x) => x.event === 'run.status' && x.payload.runId === runId && ['finished', 'failed', 'cancelled'].includes(x.payload.status as string));
@@ -205,8 +206,8 @@ describe('scl-lab serve: WebSocket events', () => {
     expect(mine.some((f) => f.event === 'run.progress')).toBe(true);
     expect(mine.some((f) => f.event === 'run.eval')).toBe(true);
     expect(mine.some((f) => f.event === 'metrics.flushed')).toBe(true);
-    const snap = await (await post('runs.snapshot', { id: runId, key: 'cosine', step: 200 })).json();
-    expect([snap.rows, snap.cols]).toEqual([3, 3]);
+    const snap = await outputOf('runs.snapshot', await post('runs.snapshot', { id: runId, key: 'cosine', step: 200 }));
+    expect([snap?.rows, snap?.cols]).toEqual([3, 3]);
     ws.close();
   });
 });
@@ -230,7 +231,7 @@ describe('scl-lab serve: shutdown', () => {
       headers: { Authorization: `Bearer ${s2.token}` },
       body: JSON.stringify({ config: { ...smallUfm, epochs: 1_000_000, evalEvery: 100_000 } }),
     });
-    const { id } = await res.json();
+    const { id } = await outputOf('runs.create', res);
     await progressed;
     await s2.close();
     expect(await closed).toBe(1001);
@@ -267,7 +268,7 @@ describe('scl-lab serve (the CLI)', () => {
     expect(token).toMatch(/^[0-9a-f]{64}$/);
     const res = await fetch(`${url.origin}/api/app.info`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: '{}' });
     expect(res.status).toBe(200);
-    expect((await res.json()).dbPath).toBe(join(dir, 'db.sqlite'));
+    expect((await outputOf('app.info', res)).dbPath).toBe(join(dir, 'db.sqlite'));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stderr).toContain('shutting down');

@@ -1,14 +1,13 @@
 /** The CLI against hostile or damaged input: stored escape sequences, bad bundles, a malformed database, BOMs. */
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src-main/store';
 import { cli, exampleConfig, writeJson } from './helpers';
+import { tempDir } from '../support/tmp';
 
-const dir = mkdtempSync(join(tmpdir(), 'scl-lab-hostile-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('scl-lab-hostile-');
 
 const EVIL = '\u001b[2J\u001b]0;pwned\u0007';
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;

@@ -117,22 +117,26 @@ export function createFakeElectron(opts: { appData: string; appPath: string; loc
   };
 
   type Callback = (...args: unknown[]) => void;
+  type PermissionRequestHandler = null | ((wc: unknown, permission: string, cb: (ok: boolean) => void, details?: unknown) => void);
+  type PermissionCheckHandler = null | ((...args: unknown[]) => boolean);
+  type BeforeRequestHandler = null | ((details: { url: string }, cb: Callback) => void);
+  type HeadersReceivedHandler = null | ((details: { url: string; responseHeaders?: Record<string, string[]> }, cb: Callback) => void);
   const defaultSession = Object.assign(new EventEmitter(), {
-    permissionRequestHandler: null as null | ((wc: unknown, permission: string, cb: (ok: boolean) => void, details?: unknown) => void),
-    permissionCheckHandler: null as null | ((...args: unknown[]) => boolean),
-    beforeRequest: null as null | ((details: { url: string }, cb: Callback) => void),
-    headersReceived: null as null | ((details: { url: string; responseHeaders?: Record<string, string[]> }, cb: Callback) => void),
-    setPermissionRequestHandler(h: typeof defaultSession.permissionRequestHandler) {
+    permissionRequestHandler: null as PermissionRequestHandler,
+    permissionCheckHandler: null as PermissionCheckHandler,
+    beforeRequest: null as BeforeRequestHandler,
+    headersReceived: null as HeadersReceivedHandler,
+    setPermissionRequestHandler(h: PermissionRequestHandler): void {
       defaultSession.permissionRequestHandler = h;
     },
-    setPermissionCheckHandler(h: typeof defaultSession.permissionCheckHandler) {
+    setPermissionCheckHandler(h: PermissionCheckHandler): void {
       defaultSession.permissionCheckHandler = h;
     },
     webRequest: {
-      onBeforeRequest: (h: typeof defaultSession.beforeRequest) => {
+      onBeforeRequest: (h: BeforeRequestHandler): void => {
         defaultSession.beforeRequest = h;
       },
-      onHeadersReceived: (h: typeof defaultSession.headersReceived) => {
+      onHeadersReceived: (h: HeadersReceivedHandler): void => {
         defaultSession.headersReceived = h;
       },
     },

@@ -4,6 +4,7 @@
  * over a real store; runner events reach the page through the event hub and webContents.send.
  */
 import { EventEmitter } from 'node:events';
+import type { IpcMainInvokeEvent } from 'electron';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,9 +92,10 @@ describe('preload <-> ipcMain handlers <-> createApi', () => {
   const wc = new PageWebContents();
   const logs: string[] = [];
   const fakeIpcMain = {
-    handle: (channel: string, fn: (event: unknown, ...args: unknown[]) => unknown) => {
+    handle: (channel: string, fn: (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown) => {
       if (page.handlers.has(channel)) throw new Error(`second handler for ${channel}`);
-      page.handlers.set(channel, fn);
+      // the tests' senders are fakes carrying only the senderFrame the handlers read
+      page.handlers.set(channel, (event, ...args) => fn(event as IpcMainInvokeEvent, ...args));
     },
     removeHandler: (channel: string) => void page.handlers.delete(channel),
   };

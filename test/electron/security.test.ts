@@ -1,12 +1,12 @@
 /** The shell's security settings as data: window options, CSP, the app:// resolver, URL classes, the menu. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { APP_ORIGIN, CONTENT_SECURITY_POLICY, START_URL, isAppOrigin } from '../../src-main/electron/constants';
 import { menuTemplate } from '../../src-main/electron/menu';
 import { APP_SCHEME_PRIVILEGES, appRequestHandler, contentType, resolveAppUrl } from '../../src-main/electron/protocol';
 import { isAppUrl, isRemoteUrl, windowOptions } from '../../src-main/electron/security';
+import { tempDir } from '../support/tmp';
 
 describe('BrowserWindow options', () => {
   const o = windowOptions('/app/dist/src-main/electron/preload.js', '/app/assets/icon.png');
@@ -52,13 +52,12 @@ describe('Content-Security-Policy', () => {
 });
 
 describe('the app:// scheme', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'scl-electron-protocol-'));
+  const dir = tempDir('scl-electron-protocol-');
   const root = join(dir, 'dist-renderer');
   mkdirSync(join(root, 'assets'), { recursive: true });
   writeFileSync(join(root, 'index.html'), '<!doctype html><script type="module" src="./assets/index.js"></script>');
   writeFileSync(join(root, 'assets', 'index.js'), 'console.log(1)');
   writeFileSync(join(dir, 'secret.txt'), 'outside');
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is privileged like https (standard, secure) so module scripts, fetch and CSP self work', () => {
     expect(APP_SCHEME_PRIVILEGES).toMatchObject({ standard: true, secure: true, supportFetchAPI: true });

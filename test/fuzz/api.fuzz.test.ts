@@ -5,8 +5,6 @@
  * server keeps serving; the database's integrity holds.
  */
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METHOD_NAMES } from '../../src-main/api/contract';
@@ -20,9 +18,9 @@ import { RunService } from '../../src-main/services/runs';
 import { openStore, type Store } from '../../src-main/store';
 import { smallUfm } from '../api/helpers';
 import { expectUserMessage, fuzzAsync, hostileNumber, hostileString, jsonValue } from './helpers';
+import { tempDir } from '../support/tmp';
 
-const dir = mkdtempSync(join(tmpdir(), 'scl-fuzz-api-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('scl-fuzz-api-');
 
 /** Two finished runs and a sweep: ids 1 and 2 exist, nothing can be resumed or started. */
 function seed(file: string): void {
@@ -100,7 +98,7 @@ describe('fuzz: every method through the IPC handler', () => {
   seed(db);
   const store = openStore(db);
   const runner = new Runner(store, { concurrency: 1 });
-  const api = createApi({ store, runner, service: new RunService(store, runner), dbPath: store.file, mode: 'electron' });
+  const api = createApi({ service: new RunService(store, runner), dbPath: store.file, mode: 'electron' });
   const hub = createEventHub(runner, { onError: () => {} });
   const handlers = new Map<string, (event: unknown, input: unknown) => Promise<CallReply>>();
   const dispose = registerIpc({

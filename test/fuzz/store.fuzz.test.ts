@@ -5,17 +5,16 @@
  */
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseRunConfig } from '../../src-main/api/schema/config';
 import { openStore, StoreError, type Store } from '../../src-main/store';
 import { smallUfm } from '../api/helpers';
 import { expectUserMessage, fuzz, jsonValue, mutate, mutation } from './helpers';
+import { tempDir } from '../support/tmp';
 
-const dir = mkdtempSync(join(tmpdir(), 'scl-fuzz-store-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('scl-fuzz-store-');
 
 /** A database with a sweep, two runs (one resumed from the other), tags, metrics and snapshots. */
 function populate(file: string): Store {

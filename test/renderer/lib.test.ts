@@ -4,7 +4,7 @@ import { etfDeltaOF } from '../../src-renderer/lib/config-math';
 import { previewCounts } from '../../src-renderer/lib/counts';
 import { etfCosine, histogram, offDiagonal, orderByCount } from '../../src-renderer/lib/geometry';
 import { issuesAt, unplacedIssues } from '../../src-renderer/lib/issues';
-import { parseHash, href } from '../../src-renderer/lib/router.svelte';
+import { parseHash, href, type Route } from '../../src-renderer/lib/router.svelte';
 import { defaultForm, fromConfig, parseSeeds, toConfig } from '../../src-renderer/lib/run-form';
 import { clickRow, emptySelection, keyRow } from '../../src-renderer/lib/selection';
 import { decimationOf, groupLine } from '../../src-renderer/lib/series-lines';
@@ -156,7 +156,8 @@ describe('geometry helpers', () => {
 
 describe('routes', () => {
   it('parse and print', () => {
-    for (const r of [{ page: 'runs' }, { page: 'new' }, { page: 'new', from: 3 }, { page: 'run', id: 7 }, { page: 'compare', ids: [1, 2] }, { page: 'reproduce' }, { page: 'reproduce', sweep: 4 }] as const) {
+    const routes: Route[] = [{ page: 'runs' }, { page: 'new' }, { page: 'new', from: 3 }, { page: 'run', id: 7 }, { page: 'compare', ids: [1, 2] }, { page: 'reproduce' }, { page: 'reproduce', sweep: 4 }];
+    for (const r of routes) {
       expect(parseHash(href(r))).toEqual(r);
     }
     expect(parseHash('#/nonsense')).toEqual({ page: 'runs' });

@@ -91,7 +91,9 @@ describe('a database of the first release', () => {
     run.config = { ...run.config, optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 0.0005 }, lossForm: 'supcon-mean' };
     delete run.config['schemaVersion'];
     const target = open(join(tmpDir(), 'target.sqlite'));
-    const [{ id }] = target.importRuns(bundle).imported as [{ id: number }];
+    const { imported } = target.importRuns(bundle);
+    expect(imported).toHaveLength(1);
+    const id = imported[0]!.id;
     expect(target.getSeries(id, 'train/epochLossMean', { buckets: 1000 }).points).toHaveLength(4);
     expect(target.getRun(id).config['lossForm']).toBe('supcon-mean-positive-anchors');
   });

@@ -20,7 +20,7 @@ function cifarFile(n: number): string {
 /** Loss and gradients of SCL on the two-view batch, with the given weights, on the current backend. */
 function lossAndGrads(spec: ModelSpec, weights: Float32Array[] | null, x: Float32Array, labels: Int32Array) {
   const { model } = buildModel(spec, [32, 32, 3], 16, 5);
-  if (weights) model.setWeights(weights.map((w, i) => tf.tensor(w, model.weights[i].shape)));
+  if (weights) model.setWeights(weights.map((w, i) => tf.tensor(w, model.weights[i]!.read().shape)));
   const initial = model.getWeights().map((w) => w.dataSync().slice() as Float32Array);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const input = tf.tensor(x, [labels.length, 32, 32, 3]);
