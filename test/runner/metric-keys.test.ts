@@ -116,7 +116,7 @@ describe('metric keys: a sum and a mean never share a name', () => {
     run.scalars['train/loss'] = run.scalars['train/lossMean'];
     delete run.scalars['train/lossMean'];
     const target = open(join(tmpDir(), 'target.sqlite'));
-    const [{ id }] = target.importRuns(bundle).imported as [{ id: number }];
+    const { id } = target.importRuns(bundle).imported[0]!;
     expect(values(target, id, 'train/lossMean')).toEqual(values(store, deepId, 'train/lossMean'));
     expect(target.metricKeys(id).scalars).not.toContain('train/loss');
   }, 120_000);
