@@ -8,8 +8,9 @@
  *     true, so that anything reading it sees what runs.
  *  2. tfjs's `locateFile` gives emscripten a `blob:` URL for the pthread worker, which Node's `Worker` rejects,
  *     and the package's `.worker.js` is not a worker script but a module exporting the script as a string. We
- *     write that string (with tfjs's own `\n` escaping) to a content-addressed file in the temp folder and hand
- *     emscripten its path.
+ *     write that string (with tfjs's own `\n` escaping) to a file in a temp folder of this init and hand
+ *     emscripten its path; the folder is removed when the module is up (all 8 pool workers have loaded by then,
+ *     and no pthread worker is started later: XNNPACK takes at most 8 - 1 from the pool).
  *  3. `mainScriptUrlOrBlob` is a Blob in tfjs, which a pthread worker cannot load: it gets a file path (a copy of
  *     the main script next to the worker script, so that nothing is read from inside an Electron asar).
  *  4. The C++ side caps the thread count at min(requested, 8 = PTHREAD_POOL_SIZE, cores / 2) where cores =
@@ -21,8 +22,7 @@
  * against a float64 JS result, and the thread count checked) before the backend is accepted; any failure is
  * thrown with a reason and the caller falls back to the single-threaded SIMD build.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -64,11 +64,10 @@ function readOrThrow(file: string, what: string): string {
 }
 
 /**
- * The pthread worker script and a copy of the main script as files (content-addressed: a changed package gets
- * new files, a finished file is never rewritten). Both are compiled once here, so that a broken file fails this
- * call instead of throwing inside a pthread worker, which would take the whole process down.
+ * The pthread worker script and a copy of the main script as files. Both are compiled once here, so that a
+ * broken file fails this call instead of throwing inside a pthread worker, which would take the process down.
  */
-function materialise(files: ThreadedWasmFiles): { worker: string; main: string } {
+function materialise(files: ThreadedWasmFiles): { dir: string; worker: string; main: string } {
   const mainText = readOrThrow(files.js, 'the threaded wasm script');
   readOrThrow(files.worker, 'the threaded wasm worker module');
   if (!existsSync(files.wasm)) throw new Error(`the threaded wasm binary ${files.wasm} is missing`);
@@ -86,18 +85,13 @@ function materialise(files: ThreadedWasmFiles): { worker: string; main: string }
       throw new Error(`${name} does not compile: ${(e as Error).message}`);
     }
   }
-  const hash = createHash('sha256').update(workerText).update('\0').update(mainText).digest('hex').slice(0, 16);
-  const dir = join(os.tmpdir(), `scl-lab-wasm-threaded-${hash}`);
-  mkdirSync(dir, { recursive: true });
-  const put = (name: string, text: string): string => {
-    const file = join(dir, name);
-    if (existsSync(file) && readFileSync(file, 'utf8') === text) return file;
-    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, file); // atomic: concurrent runs never see half a file
-    return file;
-  };
-  return { worker: put('pthread-worker.cjs', workerText), main: put('threaded-simd.cjs', mainText) };
+  // a folder of this init alone, removed once the module runs (every pthread worker has loaded both by then)
+  const dir = mkdtempSync(join(os.tmpdir(), 'scl-lab-wasm-threaded-'));
+  const worker = join(dir, 'pthread-worker.cjs');
+  const main = join(dir, 'threaded-simd.cjs');
+  writeFileSync(worker, workerText);
+  writeFileSync(main, mainText);
+  return { dir, worker, main };
 }
 
 function unrefAll(mod: EmscriptenModule): void {
@@ -190,12 +184,12 @@ export async function initThreadedWasm(tf: TF, threads: number, files: ThreadedW
     throw e;
   } finally {
     clearTimeout(timer);
+    rmSync(paths.dir, { recursive: true, force: true });
   }
   unrefAll(mod);
-  const allocate = mod.PThread.allocateUnusedWorker.bind(mod.PThread);
+  // XNNPACK never needs more workers than the pool holds (threads <= 8): a request for one is a bug, not a hang
   mod.PThread.allocateUnusedWorker = () => {
-    allocate();
-    unrefAll(mod);
+    throw new Error('internal: the threaded wasm module asked for a pthread worker beyond its pool of 8');
   };
   const got = (mod.tfjs!.getThreadsCount as () => number)();
   const stock = tf.findBackendFactory('wasm') as ReturnType<TF['findBackendFactory']> | null; // null if never registered
