@@ -278,7 +278,7 @@ export class Runner extends EventEmitter {
     const prior = restore ? priorHistory(this.store, runId, restoreEpoch) : [];
     const priorSeconds = (run.result as RunResult | null)?.seconds ?? 0;
     const flag = new Int32Array(new SharedArrayBuffer(4));
-    const threads = threadsForStart(this.budget, { usedThreads: this.usedThreads, running: this.active.size, waiting: this.queue.length });
+    const threads = threadsForStart(this.budget, { usedThreads: this.usedThreads, running: this.active.size, waiting: this.queue.length }, run.kind);
     const worker = new Worker(this.opts.workerPath ?? defaultWorkerPath());
     const a: Active = { runId, worker, flag, startedAt: Date.now(), startEpoch: restoreEpoch, cancelRequested: false, threads, epoch: restoreEpoch, storedEpoch: restoreEpoch, settled: false };
     this.active.set(runId, a);

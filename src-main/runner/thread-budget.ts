@@ -6,7 +6,8 @@
  * env SCL_LAB_THREADS (the machine-wide setting), else the default policy: each run, when it starts, gets an
  * equal share of the cores not used by the runs already running, shared with the runs waiting to start in the
  * free slots (a sweep of many runs: one thread each; one run: all cores). A run keeps its thread count until it
- * ends (the wasm backend's thread pool is made once per worker).
+ * ends (the wasm backend's thread pool is made once per worker). Only deep runs use more than one thread
+ * (THREADED_KINDS below).
  *
  * The thread count is not part of a run's config: the threaded and single-threaded builds give bit-identical
  * results (test/compute/wasm-threaded.test.ts), so it is an execution setting like the backend, recorded with
@@ -60,11 +61,20 @@ export function planBudget(opts: { concurrency?: number; threads?: number; cores
 }
 
 /**
- * Threads for a run that starts now: the fixed setting, else an equal share of the free cores between this run
- * and the waiting runs that can start alongside it. Never less than 1 (with more runs than cores, which only an
+ * Run kinds that get more than one thread. UFM and embeddings runs work on small matrices (k x d, batches of
+ * tens of rows), where the threaded build's per-op hand-off to its pthreads costs more than it saves: a
+ * 6-class UFM run of 300 epochs took 22.5 s with 2 threads against 5.6 s with 1 (2-core box, load ~10). They
+ * always run on 1 thread; so `--threads` applies to deep runs.
+ */
+export const THREADED_KINDS: readonly string[] = ['deep'];
+
+/**
+ * Threads for a run that starts now: 1 for a kind that does not gain from threads, else the fixed setting, else
+ * an equal share of the free cores between this run and the waiting runs that can start alongside it. Never less than 1 (with more runs than cores, which only an
  * explicit concurrency above the core count allows, runs share cores as before).
  */
-export function threadsForStart(plan: BudgetPlan, state: { usedThreads: number; running: number; waiting: number }): number {
+export function threadsForStart(plan: BudgetPlan, state: { usedThreads: number; running: number; waiting: number }, kind: string = 'deep'): number {
+  if (!THREADED_KINDS.includes(kind)) return 1;
   if (plan.threads !== undefined) return plan.threads;
   const free = plan.cores - state.usedThreads;
   const slots = Math.max(1, Math.min(plan.concurrency - state.running, state.waiting + 1));

@@ -30,6 +30,13 @@ describe('thread budget policy', () => {
     expect(threadsForStart(planBudget({ cores: 16, concurrency: 1 }), { usedThreads: 0, running: 0, waiting: 3 })).toBe(16);
   });
 
+  it('UFM and embeddings runs always get 1 thread (small matrices: the threaded hand-off costs more than it saves)', () => {
+    const plan = planBudget({ cores: 8 });
+    expect(threadsForStart(plan, { usedThreads: 0, running: 0, waiting: 0 }, 'deep')).toBe(8);
+    expect(threadsForStart(plan, { usedThreads: 0, running: 0, waiting: 0 }, 'ufm')).toBe(1);
+    expect(threadsForStart(planBudget({ cores: 8, threads: 4 }), { usedThreads: 0, running: 0, waiting: 0 }, 'embeddings')).toBe(1);
+  });
+
   it('a fixed thread count limits the runs at once, and an impossible setting is rejected naming both numbers', () => {
     expect(planBudget({ cores: 8, threads: 2 })).toEqual({ concurrency: 4, threads: 2, cores: 8 });
     expect(threadsForStart(planBudget({ cores: 8, threads: 2 }), { usedThreads: 0, running: 0, waiting: 9 })).toBe(2);
