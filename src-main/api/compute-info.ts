@@ -13,7 +13,7 @@ export interface ComputeInfo {
   wasmBuild: 'threaded-simd' | 'simd' | null;
   /** Why that build (or why the threaded one did not run). */
   wasmReason: string | null;
-  budget: { cores: number; concurrency: number; policy: 'share' | 'fixed' } | null;
+  budget: { cores: number; concurrency: number; policy: 'share' | 'fixed'; loadAtStart: number | null } | null;
 }
 
 type Obj = Record<string, unknown>;
@@ -32,7 +32,9 @@ export function computeInfo(backend: string | null, env: unknown): ComputeInfo {
     threadsRequested: posInt(e.threadsRequested),
     wasmBuild: build,
     wasmReason: typeof e.wasmReason === 'string' && e.wasmReason.trim() ? e.wasmReason : null,
-    budget: cores && concurrency ? { cores, concurrency, policy: b.policy === 'fixed' ? 'fixed' : 'share' } : null,
+    budget: cores && concurrency
+      ? { cores, concurrency, policy: b.policy === 'fixed' ? 'fixed' : 'share', loadAtStart: typeof b.loadAtStart === 'number' && Number.isFinite(b.loadAtStart) ? b.loadAtStart : null }
+      : null,
   };
 }
 
@@ -55,5 +57,10 @@ export function computeDetail(c: ComputeInfo): string {
     );
   }
   if (c.wasmReason) parts.push(c.wasmReason);
+  const load = c.budget?.loadAtStart ?? null;
+  // a machine busier than its cores: the pthreads wait for CPU time and more threads can be slower than one
+  if (load !== null && c.budget && c.threads !== null && c.threads > 1 && load > c.budget.cores) {
+    parts.push(`load ${load.toFixed(1)} on ${c.budget.cores} core(s) at start: threads may not help (--threads 1)`);
+  }
   return parts.join('; ');
 }

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EvalRecordOut, RunResult, RunStatus } from '../api/schema/result';
@@ -320,7 +320,8 @@ export class Runner extends EventEmitter {
           const threadInfo = {
             threads: m.threads,
             threadsRequested: m.threadsRequested,
-            threadBudget: { cores: this.budget.cores, concurrency: this.concurrency, policy: this.budget.threads === undefined ? 'share' : 'fixed' },
+            // the 1-minute load when the run started: threads help only when the cores are not busy with other work
+            threadBudget: { cores: this.budget.cores, concurrency: this.concurrency, policy: this.budget.threads === undefined ? 'share' : 'fixed', loadAtStart: Math.round(loadavg()[0] * 100) / 100 },
             ...(m.wasm ? { wasmBuild: m.wasm.build, wasmReason: m.wasm.reason } : {}),
           };
           this.deferred.write(runId, `the backend of run ${runId}`, () =>

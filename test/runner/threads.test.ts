@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { computeDetail, computeInfo, computeLabel } from '../../src-main/api/compute-info';
 import { planBudget, threadsForStart, threadsFromEnv, ThreadBudgetError } from '../../src-main/runner/thread-budget';
 import { cli, tempDir, writeJson } from '../cli/helpers';
 
@@ -51,6 +52,26 @@ describe('thread budget policy', () => {
     expect(threadsFromEnv(' 2 ')).toBe(2);
     expect(() => threadsFromEnv('two')).toThrow('SCL_LAB_THREADS must be a whole number >= 1 or "auto" (got "two")');
     expect(() => threadsFromEnv('0')).toThrow(ThreadBudgetError);
+  });
+});
+
+describe('what a run shows about its threads (api/compute-info.ts, used by show and the Run page)', () => {
+  const env = (load: number, threads = 2) => ({
+    threads, threadsRequested: 2, wasmBuild: threads > 1 ? 'threaded-simd' : 'simd', wasmReason: 'why',
+    threadBudget: { cores: 2, concurrency: 1, policy: 'share', loadAtStart: load },
+  });
+
+  it('labels threads, and warns when the machine was busier than its cores at start', () => {
+    expect(computeLabel(computeInfo('wasm', env(0.3)))).toBe('wasm · 2 threads');
+    expect(computeDetail(computeInfo('wasm', env(0.3)))).toBe('wasm · 2 threads; threaded-simd build; share of 2 core(s), 1 run(s) at once; why');
+    expect(computeDetail(computeInfo('wasm', env(10.4)))).toContain('; load 10.4 on 2 core(s) at start: threads may not help (--threads 1)');
+    expect(computeDetail(computeInfo('wasm', env(10.4, 1)))).toBe('wasm · 1 thread; simd build; asked for 2; share of 2 core(s), 1 run(s) at once; why');
+  });
+
+  it('runs stored before the thread budget (no thread fields) show the backend alone', () => {
+    expect(computeDetail(computeInfo('wasm', { node: '20.19.0', backendSkipped: [] }))).toBe('wasm');
+    expect(computeLabel(computeInfo(null, null))).toBe('backend: not started');
+    expect(computeInfo('wasm', { threads: 'two', threadBudget: { cores: -1 } })).toMatchObject({ threads: null, budget: null });
   });
 });
 
