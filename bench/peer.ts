@@ -74,7 +74,8 @@ async function oursChild(threads: number, only: Workload[], reps: number): Promi
 function parseSide(stdout: string, stderr: string, what: string): SideResult {
   const line = stdout.trim().split('\n').filter(Boolean).pop();
   try {
-    return JSON.parse(line ?? '') as SideResult;
+    const r = JSON.parse(line ?? '') as Partial<SideResult>;
+    return { ...r, rows: Array.isArray(r.rows) ? r.rows : [] };
   } catch {
     return { rows: [], error: `${what} printed no result${stderr.trim() ? `: ${stderr.trim().split('\n').pop()}` : ''}` };
   }
@@ -99,7 +100,7 @@ export function peerEnv(threads: number, env: NodeJS.ProcessEnv = process.env): 
   return e;
 }
 
-function runPeer(threads: number, reps: number): SideResult {
+export function runPeer(threads: number, reps: number): SideResult {
   const script = resolve(__dirname, '../../bench/peer.py');
   const r = spawnSync(PEER_PYTHON, [script, '--threads', String(threads), '--reps', String(reps)], { encoding: 'utf8', env: peerEnv(threads), maxBuffer: 1 << 24 });
   if (r.error) return { rows: [], error: `${PEER_PYTHON} could not be started (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}): no PyTorch to compare with` };
