@@ -129,15 +129,21 @@ describe('thread budget through the CLI (this machine: os.availableParallelism()
     }
   }, 400_000);
 
-  it('--threads 1 on a single run is honoured and recorded as fixed', () => {
+  it('--threads is honoured and recorded as fixed; a deep run gives the same result on 1 and 2 threads', () => {
     const dir = tempDir();
     const db = join(dir, 'lab.sqlite');
-    const cfg = writeJson(dir, 'run.json', tinyDeep);
-    const r = cli(['run', '-c', cfg, '--json', '-q', '--threads', '1', '--db', db], { SCL_LAB_BACKEND: 'wasm' }, 300_000);
-    expect(r.code, r.stderr).toBe(0);
-    const id = (JSON.parse(r.stdout) as { runId: number }).runId;
-    expect(shown(db, id).env).toMatchObject({ threads: 1, wasmBuild: 'simd', threadBudget: { policy: 'fixed' } });
-  }, 300_000);
+    const cfg = writeJson(dir, 'run.json', { ...tinyDeep, epochs: 2 });
+    const final = (threads: number) => {
+      const r = cli(['run', '-c', cfg, '--json', '-q', '--threads', String(threads), '--db', db], { SCL_LAB_BACKEND: 'wasm' }, 300_000);
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { runId: number; final: unknown };
+      expect(shown(db, out.runId).env).toMatchObject({ ...ran(threads), threadBudget: { policy: 'fixed' } });
+      return out.final;
+    };
+    const one = final(1);
+    const two = final(Math.min(2, CORES)); // the threaded build on any machine with 2 cores or more
+    expect(two).toEqual(one); // every final metric, to the last bit (the loss, geometry and accuracies)
+  }, 400_000);
 
   it('asking for more than the cores is rejected with a clear message and exit code 2, before any run is queued', () => {
     const dir = tempDir();
