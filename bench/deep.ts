@@ -16,7 +16,7 @@ function synthetic(n: number, size: number, k: number) {
   return { x, labels, n };
 }
 
-function stepsPerSecond(model: ModelSpec, shape: number[], B: number, steps: number, optimizer: 'sgd' | 'adam'): number {
+export function stepsPerSecond(model: ModelSpec, shape: number[], B: number, steps: number, optimizer: 'sgd' | 'adam'): number {
   const k = 10;
   const size = shape.reduce((a, b) => a * b, 1);
   const n = B * (steps + 2);

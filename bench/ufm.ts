@@ -13,6 +13,16 @@ function spec(batching: UfmSpec['batching']): UfmSpec {
   };
 }
 
+/** ms per full-batch step (n = 1000, d = 64, k = 10, tau = 0.1), after 5 warm-up steps. */
+export function ufmFullBatchMs(steps = 40): number {
+  const t = new UfmTrainer(spec({ strategy: 'full', binding: false, stepPer: 'epoch' }));
+  try {
+    return time(t, steps);
+  } finally {
+    t.dispose();
+  }
+}
+
 function time(t: UfmTrainer, steps: number): number {
   for (let i = 0; i < 5; i++) t.trainEpoch(); // warm-up
   const t0 = performance.now();

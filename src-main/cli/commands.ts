@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseRunConfigText, type RunConfig } from '../api/schema/config';
 import type { RunResult } from '../api/schema/result';
 import { BACKEND_CHOICES, type BackendChoice } from '../compute/backend';
+import { computeDetail, computeInfo } from '../api/compute-info';
 import { RUN_STATUSES, type RunRecord, type RunStatus } from '../store';
 import { formatResult } from './format';
 import { cancelRun, deleteRuns } from '../services/runs';
@@ -71,6 +72,7 @@ export function err(s: string): void {
 }
 
 const dbOption = ['--db <file>', 'database file (default: the app data folder, env SCL_LAB_DB)'] as const;
+const threadsOption = ['--threads <n>', 'compute threads for the run (default: env SCL_LAB_THREADS, else all cores; at most the core count)', parsePositiveInt] as const;
 
 /** The result object of a run as stored, or a failure object for runs that did not produce one. */
 function resultOf(r: { id: number; status: string; result: RunResult | null; error: string | null }, run: RunRecord): RunResult {
@@ -88,10 +90,10 @@ function resultOf(r: { id: number; status: string; result: RunResult | null; err
 }
 
 async function runToEnd(
-  opts: { db?: string; backend?: BackendChoice; json?: boolean; quiet?: boolean },
+  opts: { db?: string; backend?: BackendChoice; threads?: number; json?: boolean; quiet?: boolean },
   start: (s: ReturnType<typeof openSession>) => number,
 ): Promise<number> {
-  const s = openSession({ db: opts.db, backend: opts.backend, concurrency: 1 });
+  const s = openSession({ db: opts.db, backend: opts.backend, concurrency: 1, threads: opts.threads });
   try {
     const id = start(s);
     const [r] = await waitForRuns(s, [id], opts.quiet);
@@ -134,6 +136,7 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
     .option('--json', 'print exactly one JSON result object on stdout')
     .option('--name <name>', 'a name for the run')
     .option('--backend <name>', `tfjs backend: ${BACKEND_CHOICES.join(' | ')} (env SCL_LAB_BACKEND)`, parseBackend)
+    .option(...threadsOption)
     .option(...dbOption)
     .option('-q, --quiet', 'no progress bar')
     .action(async (opts) => {
@@ -146,6 +149,7 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
     .description('continue an interrupted, cancelled or failed run from its last checkpoint')
     .option('--json', 'print exactly one JSON result object on stdout')
     .option('--backend <name>', 'tfjs backend', parseBackend)
+    .option(...threadsOption)
     .option(...dbOption)
     .option('-q, --quiet', 'no progress bar')
     .action(async (id: string, opts) => {
@@ -157,7 +161,8 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
     .command('sweep')
     .description('expand a sweep spec (base config x grid x seeds) into queued runs and run them (here, or on Slurm with --slurm)')
     .requiredOption('-s, --spec <file>', 'sweep spec (JSON): { "name", "base": {config}, "grid": {"relu": [true, false]}, "seeds": [0, 1] }')
-    .option('-j, --concurrency <n>', 'runs at once (default: number of cores)', parsePositiveInt)
+    .option('-j, --concurrency <n>', 'runs at once (default: number of cores, or cores / --threads)', parsePositiveInt)
+    .option('--threads <n>', 'compute threads per run (default: env SCL_LAB_THREADS, else one each while the runs fill the cores); runs x threads <= cores', parsePositiveInt)
     .option('--backend <name>', 'tfjs backend', parseBackend)
     .option('--json', 'print one JSON object')
     .option(...dbOption)
@@ -165,7 +170,7 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
     .action(async (opts) => {
       if (opts.slurm) return setExit(await slurmSweepCommand(opts));
       const spec = readJson(opts.spec, 'sweep spec');
-      const s = openSession({ db: opts.db, backend: opts.backend, concurrency: opts.concurrency });
+      const s = openSession({ db: opts.db, backend: opts.backend, concurrency: opts.concurrency, threads: opts.threads });
       try {
         const { sweepId, runIds } = s.service.sweep(spec, opts.spec);
         if (!opts.json) err(`sweep ${sweepId}: queued runs ${runIds.join(', ')}`);
@@ -215,6 +220,7 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
         const run = store.getRun(parseRunId(id));
         if (opts.json) return out(JSON.stringify(run));
         out(statusLine(run));
+        if (run.backend) out(`  compute: ${terminalField(computeDetail(computeInfo(run.backend, run.env)))}`);
         if (run.error) out(`  error: ${run.error}`);
         if (run.statusDetail) out(`  detail: ${terminalField(run.statusDetail)}`);
         if (run.notes) out(`  notes: ${terminalField(run.notes)}`);

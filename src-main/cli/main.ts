@@ -9,6 +9,7 @@ import { analyseConfigBatching } from '../services/analysis';
 import { budgetCheck } from '../services/preflight';
 import { APP_VERSION } from '../services/version';
 import { StoreError } from '../store';
+import { ThreadBudgetError } from '../runner/thread-budget';
 import { isCorruptionError } from '../store/health';
 import { err, out, parsePositiveInt, readConfig, registerStoreCommands, UsageError } from './commands';
 import { formatAnalysis } from './format';
@@ -73,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
       // help and version exit 0; usage errors were already printed by commander
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof ConfigError || e instanceof UsageError || e instanceof ClusterError || e instanceof DataError || (e instanceof StoreError && e.code !== 'IO')) {
+    if (e instanceof ConfigError || e instanceof UsageError || e instanceof ThreadBudgetError || e instanceof ClusterError || e instanceof DataError || (e instanceof StoreError && e.code !== 'IO')) {
       err(`scl-lab: ${e.message}`);
       return 2;
     }

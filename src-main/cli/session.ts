@@ -28,8 +28,8 @@ export function openDb(opts: DbOptions, readonly = false): Store {
 }
 
 /** A session for a command that runs: it also takes over (and waits for) queued runs of dead processes. */
-export function openSession(opts: DbOptions & { backend?: string; concurrency?: number }): Session {
-  return openServiceSession({ db: opts.db, backend: opts.backend, concurrency: opts.concurrency, log });
+export function openSession(opts: DbOptions & { backend?: string; concurrency?: number; threads?: number }): Session {
+  return openServiceSession({ db: opts.db, backend: opts.backend, concurrency: opts.concurrency, threads: opts.threads, log });
 }
 
 /**

@@ -11,6 +11,8 @@ export interface StartMessage {
   runId: number;
   config: unknown;
   backend: string;
+  /** Compute threads for this run (its share of the thread budget, thread-budget.ts). */
+  threads: number;
   /** Int32Array(1) over it: 1 = stop at the next step boundary. */
   cancelFlag: SharedArrayBuffer;
   /** The latest checkpoint as stored (opaque bytes + meta; the worker decodes it). */
@@ -23,7 +25,14 @@ const u8 = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'expected a Uint
 const f64 = z.custom<Float64Array>((v) => v instanceof Float64Array, "expected a Float64Array");
 
 export const workerMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('backend'), name: z.string(), skipped: z.array(z.object({ name: z.string(), reason: z.string() })) }),
+  z.object({
+    type: z.literal('backend'),
+    name: z.string(),
+    skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+    threads: z.number().int().positive().nullable(),
+    threadsRequested: z.number().int().positive(),
+    wasm: z.object({ build: z.enum(['threaded-simd', 'simd']), threads: z.number().int().positive(), reason: z.string() }).optional(),
+  }),
   z.object({
     type: z.literal('progress'),
     epoch: z.number(),

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { EvalRecordOut, RunResult, RunStatus } from '../api/schema/result';
@@ -14,9 +14,13 @@ import { isBusyError, type MetricWriter, type Store } from '../store';
 import { DeferredWrites } from './deferred-writes';
 import { workerMessageSchema, type StartMessage } from './protocol';
 import { priorHistory } from './history';
+import { planBudget, threadsForStart, type BudgetPlan } from './thread-budget';
 
 export interface RunnerOptions {
+  /** Runs at once (default: cores, or cores / threads when threads is fixed; see thread-budget.ts). */
   concurrency?: number;
+  /** Compute threads per run (default: env SCL_LAB_THREADS, else each run's share of the free cores). */
+  threads?: number;
   /** Backend choice passed to workers (default: env SCL_LAB_BACKEND or auto). */
   backend?: string;
   /** Grace period between a cancel request and terminate(). */
@@ -58,6 +62,8 @@ interface Active {
   startedAt: number;
   startEpoch: number;
   cancelRequested: boolean;
+  /** Compute threads given to this run (its part of the thread budget until it ends). */
+  threads: number;
   /** Latest epoch reported, and the one last written to the store (watchers see progress through last_step). */
   epoch: number;
   storedEpoch: number;
@@ -76,6 +82,8 @@ function defaultWorkerPath(): string {
 
 export class Runner extends EventEmitter {
   readonly concurrency: number;
+  readonly budget: BudgetPlan;
+  private held = 0;
   private queue: number[] = [];
   private active = new Map<number, Active>();
   private writer: MetricWriter;
@@ -88,7 +96,8 @@ export class Runner extends EventEmitter {
 
   constructor(private readonly store: Store, private readonly opts: RunnerOptions = {}) {
     super();
-    this.concurrency = Math.max(1, opts.concurrency ?? availableParallelism());
+    this.budget = planBudget({ concurrency: opts.concurrency, threads: opts.threads });
+    this.concurrency = this.budget.concurrency;
     this.lockLimit = lockLimitMs(opts.lockLimitMs);
     this.writer = store.metricWriter({
       intervalMs: 150,
@@ -134,6 +143,27 @@ export class Runner extends EventEmitter {
     this.deferred.write(runId, `the claim of run ${runId}`, () => this.store.claimQueued(runId, process.pid));
     if (!this.queue.includes(runId) && !this.active.has(runId)) this.queue.push(runId);
     this.pump();
+  }
+
+  /**
+   * Queue several runs as one batch: none starts before all are queued, so the thread budget shares the cores
+   * between all of them (a sweep) instead of giving the first one every core.
+   */
+  batch<T>(f: () => T): T {
+    this.held++;
+    try {
+      return f();
+    } finally {
+      this.held--;
+      this.pump();
+    }
+  }
+
+  /** Threads used by the runs running now. */
+  get usedThreads(): number {
+    let n = 0;
+    for (const a of this.active.values()) n += a.threads;
+    return n;
   }
 
   isActive(runId: number): boolean {
@@ -220,6 +250,7 @@ export class Runner extends EventEmitter {
   }
 
   private pump(): void {
+    if (this.held > 0) return;
     while (!this.closed && this.active.size < this.concurrency && this.queue.length > 0) {
       const runId = this.queue.shift()!;
       try {
@@ -247,8 +278,9 @@ export class Runner extends EventEmitter {
     const prior = restore ? priorHistory(this.store, runId, restoreEpoch) : [];
     const priorSeconds = (run.result as RunResult | null)?.seconds ?? 0;
     const flag = new Int32Array(new SharedArrayBuffer(4));
+    const threads = threadsForStart(this.budget, { usedThreads: this.usedThreads, running: this.active.size, waiting: this.queue.length }, run.kind);
     const worker = new Worker(this.opts.workerPath ?? defaultWorkerPath());
-    const a: Active = { runId, worker, flag, startedAt: Date.now(), startEpoch: restoreEpoch, cancelRequested: false, epoch: restoreEpoch, storedEpoch: restoreEpoch, settled: false };
+    const a: Active = { runId, worker, flag, startedAt: Date.now(), startEpoch: restoreEpoch, cancelRequested: false, threads, epoch: restoreEpoch, storedEpoch: restoreEpoch, settled: false };
     this.active.set(runId, a);
     this.deferred.write(runId, `the start of run ${runId}`, () => this.store.markStarted(runId, { backend: 'starting', ownerPid: process.pid, env: environment() }));
     this.emit('status', { runId, status: 'running' });
@@ -262,6 +294,7 @@ export class Runner extends EventEmitter {
       runId,
       config: run.config,
       backend: this.opts.backend ?? process.env.SCL_LAB_BACKEND ?? 'auto',
+      threads,
       cancelFlag: flag.buffer as SharedArrayBuffer,
       restore,
       priorHistory: prior,
@@ -282,10 +315,20 @@ export class Runner extends EventEmitter {
     const runId = a.runId;
     switch (m.type) {
       case 'backend':
-        this.deferred.write(runId, `the backend of run ${runId}`, () =>
-          this.store.markStarted(runId, { backend: m.name, ownerPid: process.pid, env: { ...environment(), backendSkipped: m.skipped } }),
-        );
-        this.emit('status', { runId, status: 'running', backend: m.name });
+        {
+          // what ran, as the worker reports it: threads (null: not ours to set), the share asked for, the wasm build
+          const threadInfo = {
+            threads: m.threads,
+            threadsRequested: m.threadsRequested,
+            // the 1-minute load when the run started: threads help only when the cores are not busy with other work
+            threadBudget: { cores: this.budget.cores, concurrency: this.concurrency, policy: this.budget.threads === undefined ? 'share' : 'fixed', loadAtStart: Math.round(loadavg()[0] * 100) / 100 },
+            ...(m.wasm ? { wasmBuild: m.wasm.build, wasmReason: m.wasm.reason } : {}),
+          };
+          this.deferred.write(runId, `the backend of run ${runId}`, () =>
+            this.store.markStarted(runId, { backend: m.name, ownerPid: process.pid, env: { ...environment(), backendSkipped: m.skipped, ...threadInfo } }),
+          );
+          this.emit('status', { runId, status: 'running', backend: m.name, threads: m.threads });
+        }
         break;
       case 'progress': {
         a.epoch = m.epoch;

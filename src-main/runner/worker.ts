@@ -28,8 +28,8 @@ port.once('message', async (msg: StartMessage) => {
   };
   try {
     const config = parseRunConfig(msg.config);
-    const backend = await initBackend(msg.backend as BackendChoice);
-    post({ type: 'backend', name: backend.name, skipped: backend.skipped });
+    const backend = await initBackend(msg.backend as BackendChoice, { threads: msg.threads });
+    post({ type: 'backend', name: backend.name, skipped: backend.skipped, threads: backend.threads, threadsRequested: backend.threadsRequested, wasm: backend.wasm });
     const result = await runJob(
       config,
       {

@@ -101,11 +101,14 @@ export class RunService {
     const { spec, cells } = expandSweep(raw, source);
     for (const c of cells) preflight(c.config); // all or nothing
     const sweepId = this.store.createSweep(spec.name ?? `sweep of ${cells.length} runs`, spec);
-    const runIds = cells.map((c) =>
-      this.submit(c.config, {
-        sweepId,
-        name: `${spec.name ?? 'sweep'} ${Object.entries(c.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`,
-      }),
+    // one batch: the thread budget shares the cores between all the sweep's runs
+    const runIds = this.runner.batch(() =>
+      cells.map((c) =>
+        this.submit(c.config, {
+          sweepId,
+          name: `${spec.name ?? 'sweep'} ${Object.entries(c.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`,
+        }),
+      ),
     );
     return { sweepId, runIds };
   }
@@ -141,7 +144,7 @@ export class RunService {
   /** Queued runs of dead processes join this process's queue (oldest first); returns their ids. */
   adoptOrphans(): number[] {
     const ids = this.store.adoptOrphans(process.pid);
-    for (const id of ids) this.runner.enqueue(id);
+    this.runner.batch(() => ids.forEach((id) => this.runner.enqueue(id)));
     return ids;
   }
 

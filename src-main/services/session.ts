@@ -14,6 +14,8 @@ export interface SessionOptions {
   db?: string;
   backend?: string;
   concurrency?: number;
+  /** Compute threads per run (default: env SCL_LAB_THREADS, else the thread budget's share; runner/thread-budget.ts). */
+  threads?: number;
   /** Where the session reports what it did (reconciled, adopted runs) and problems (default: stderr). */
   log?: (line: string) => void;
   /** Take queued runs of dead processes into this session's queue (default true). */
@@ -42,7 +44,7 @@ export function openSession(opts: SessionOptions = {}): Session {
   try {
     const interrupted = store.reconcile();
     if (interrupted.length) log(`marked ${interrupted.length} run(s) left running as interrupted: ${interrupted.join(', ')}`);
-    runner = new Runner(store, { backend: opts.backend, concurrency: opts.concurrency });
+    runner = new Runner(store, { backend: opts.backend, concurrency: opts.concurrency, threads: opts.threads });
   } catch (e) {
     store.close();
     throw e;

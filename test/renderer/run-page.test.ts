@@ -48,13 +48,47 @@ describe('Run page: the backend and why faster ones were skipped', () => {
   it('says nothing more when the first choice ran, or the run never started', async () => {
     client.handlers['runs.get'] = () => detail({ node: '20.19.0', backendSkipped: [] }, 'tfjs-node-gpu');
     const r = renderWith(RunPage, client, { id: 3 });
-    expect((await screen.findByTestId('run-backend')).getAttribute('title')).toBe('compute backend');
+    expect((await screen.findByTestId('run-backend')).getAttribute('title')).toBe('compute backend: tfjs-node-gpu');
     expect(screen.queryByText(/why not faster/)).toBeNull();
     r.unmount();
     client.handlers['runs.get'] = () => detail(null, null);
     renderWith(RunPage, client, { id: 3 });
     expect((await screen.findByTestId('run-backend')).textContent).toBe('backend: not started');
     expect(screen.queryByText(/why not faster/)).toBeNull();
+  });
+
+  it('shows the threads and the wasm build the run used (env.threads, env.wasmBuild, env.threadBudget)', async () => {
+    client.handlers['runs.get'] = () =>
+      detail({
+        node: '20.19.0',
+        backendSkipped: [],
+        threads: 2,
+        threadsRequested: 2,
+        wasmBuild: 'threaded-simd',
+        wasmReason: 'threaded build self-tested, 2 threads, init 310 ms',
+        threadBudget: { cores: 2, concurrency: 1, policy: 'share' },
+      });
+    const r = renderWith(RunPage, client, { id: 3 });
+    const badge = await screen.findByTestId('run-backend');
+    expect(badge.textContent).toBe('wasm · 2 threads');
+    expect(badge.getAttribute('title')).toBe(
+      'compute backend: wasm · 2 threads; threaded-simd build; share of 2 core(s), 1 run(s) at once; threaded build self-tested, 2 threads, init 310 ms',
+    );
+    r.unmount();
+    // a fallback: asked for 2, ran on 1, and why
+    client.handlers['runs.get'] = () =>
+      detail({
+        threads: 1,
+        threadsRequested: 2,
+        wasmBuild: 'simd',
+        wasmReason: 'the threaded build failed: SharedArrayBuffer is not available; single-threaded SIMD build instead',
+        backendSkipped: [{ name: 'wasm threaded-simd', reason: 'the threaded build failed: SharedArrayBuffer is not available' }],
+      });
+    renderWith(RunPage, client, { id: 3 });
+    const b2 = await screen.findByTestId('run-backend');
+    expect(b2.textContent).toBe('wasm · 1 thread');
+    expect(b2.getAttribute('title')).toContain('simd build; asked for 2;');
+    expect(screen.getByText(/why not faster\?/).textContent).toContain('1 skipped: wasm threaded-simd');
   });
 
   it('reads env.backendSkipped defensively', () => {
