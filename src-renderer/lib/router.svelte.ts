@@ -1,9 +1,13 @@
-/** Hash routing: #/runs, #/new[?from=ID], #/run/ID, #/compare?ids=1,2,3, #/reproduce[?sweep=ID], #/trash. */
+/**
+ * Hash routing: #/runs, #/new[?from=ID], #/run/ID, #/compare?ids=1,2,3[&view state], #/reproduce[?sweep=ID],
+ * #/trash. A page that keeps its state in the URL (Compare: metrics, bands, heatmaps) gets the other query
+ * parameters as `params`, so a copied or saved URL reopens the same view.
+ */
 export type Route =
   | { page: 'runs' }
   | { page: 'new'; from?: number }
   | { page: 'run'; id: number }
-  | { page: 'compare'; ids: number[] }
+  | { page: 'compare'; ids: number[]; params?: Record<string, string> }
   | { page: 'reproduce'; sweep?: number }
   | { page: 'trash' };
 
@@ -23,7 +27,8 @@ export function parseHash(hash: string): Route {
       .split(',')
       .map(Number)
       .filter((n) => Number.isInteger(n) && n > 0);
-    return { page: 'compare', ids };
+    const params = Object.fromEntries([...q.entries()].filter(([key]) => key !== 'ids'));
+    return Object.keys(params).length ? { page: 'compare', ids, params } : { page: 'compare', ids };
   }
   if (parts[0] === 'reproduce') {
     const sweep = Number(q.get('sweep'));
@@ -42,7 +47,7 @@ export function href(r: Route): string {
     case 'run':
       return `#/run/${r.id}`;
     case 'compare':
-      return `#/compare?ids=${r.ids.join(',')}`;
+      return `#/compare?ids=${r.ids.join(',')}${r.params && Object.keys(r.params).length ? `&${new URLSearchParams(r.params).toString()}` : ''}`;
     case 'reproduce':
       return r.sweep ? `#/reproduce?sweep=${r.sweep}` : '#/reproduce';
     case 'trash':

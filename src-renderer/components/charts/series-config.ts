@@ -29,10 +29,28 @@ const METRIC_MEANINGS: Record<string, string> = {
   'acc/ceTest': 'CE linear classifier, balanced accuracy, test',
 };
 
+/** What a loss key means (how it combines an epoch's batches), if it is one of them. */
+export function metricMeaning(key: string): string | undefined {
+  return METRIC_MEANINGS[key];
+}
+
 /** The y-axis label of a metric: its key, and what it means where that is not obvious. */
 export function metricAxisLabel(key: string): string {
   const m = METRIC_MEANINGS[key];
   return m ? `${key}: ${m}` : key;
+}
+
+/**
+ * A log-axis tick: decades and their 2 and 5 as "1e-8", "2e-8", "5e-8" (or plainly between 0.001 and 1e4,
+ * "0.01", "500"), the minor ticks unlabelled; never "0.000000010".
+ */
+export function logTick(v: number): string {
+  if (!(v > 0) || !Number.isFinite(v)) return '';
+  const e = Math.floor(Math.log10(v) + 1e-9);
+  const m = Math.round((v / 10 ** e) * 1000) / 1000;
+  if (m !== 1 && m !== 2 && m !== 5) return '';
+  if (e >= -3 && e <= 4) return String(Number((m * 10 ** e).toPrecision(3)));
+  return `${m}e${e}`;
 }
 
 const pos = (v: number | null, log: boolean): number | null => (v === null || (log && v <= 0) ? null : v);
@@ -68,12 +86,13 @@ export function seriesConfig(lines: readonly Line[], o: SeriesChartOptions = {})
       borderColor: l.color,
       backgroundColor: l.color,
       borderWidth: l.width ?? 1.6,
-      pointRadius: l.points.length <= 40 ? 2 : 0,
+      pointRadius: l.points.length <= 40 && l.legend !== false ? 2 : 0,
       pointHoverRadius: 3,
       fill: false,
       tension: 0,
     });
   }
+  const hidden = new Set(lines.filter((l) => l.legend === false).map((l) => l.label));
   const isBand = (label: string | undefined) => !!label && / \(band (low|high)\)$/.test(label);
   return {
     type: 'line',
@@ -94,14 +113,14 @@ export function seriesConfig(lines: readonly Line[], o: SeriesChartOptions = {})
         y: {
           type: log ? 'logarithmic' : 'linear',
           title: { display: !!o.yLabel, text: o.yLabel ?? '' },
-          ticks: { maxTicksLimit: 6 },
+          ticks: log ? { callback: (v) => logTick(Number(v)) } : { maxTicksLimit: 6 },
         },
       },
       plugins: {
         legend: {
           display: o.legend ?? lines.length > 1,
           position: 'bottom',
-          labels: { boxWidth: 12, boxHeight: 2, filter: (item) => !isBand(item.text) },
+          labels: { boxWidth: 12, boxHeight: 2, filter: (item) => !isBand(item.text) && !hidden.has(item.text) },
         },
         tooltip: { filter: (item) => !isBand(item.dataset.label) },
         sclRefLines: { lines: o.refLines ?? [] },
