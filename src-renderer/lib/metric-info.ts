@@ -56,3 +56,19 @@ export function axisTitle(key: string): string {
   const m = metricMeaning(key) ?? INFO[key]?.meaning;
   return m ? `${metricName(key)}: ${m}` : metricName(key);
 }
+
+/** The axis title as lines: the name, then the meaning wrapped at about `width` characters (fits a 300 px axis). */
+export function axisTitleLines(key: string, width = 44): string[] {
+  const m = metricMeaning(key) ?? INFO[key]?.meaning;
+  if (!m) return [metricName(key)];
+  const lines = [`${metricName(key)}:`];
+  let cur = '';
+  for (const word of m.split(' ')) {
+    if (cur && cur.length + 1 + word.length > width) {
+      lines.push(cur);
+      cur = word;
+    } else cur = cur ? `${cur} ${word}` : word;
+  }
+  if (cur) lines.push(cur);
+  return lines;
+}

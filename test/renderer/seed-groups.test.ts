@@ -8,7 +8,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Cell } from '../../src-renderer/components/charts/heatmap-config';
 import { logTick, seriesConfig } from '../../src-renderer/components/charts/series-config';
 import { compareParams, COMPARE_DEFAULTS, readCompareState } from '../../src-renderer/lib/compare-state';
-import { heatRange } from '../../src-renderer/lib/geometry';
+import { diverging } from '../../src-renderer/lib/colors';
+import { etfCosine, heatRange } from '../../src-renderer/lib/geometry';
 import { axisTitle, metricBounds, metricName } from '../../src-renderer/lib/metric-info';
 import { meanMatrix, medianMatrix, seedAgreement } from '../../src-renderer/lib/seed-geometry';
 import { groupLine, seedLines, type Series } from '../../src-renderer/lib/series-lines';
@@ -123,6 +124,14 @@ describe('seed agreement of cosine matrices', () => {
     expect(heatRange('refs', 4)).toBe(1);
     expect(heatRange('1', 10)).toBe(1);
     expect(heatRange('data', K, cos(0.02, -0.4))).toBe(0.4);
+    // the ETF (-0.111) against the OF (0, white): on the old fixed ±1 scale they differ by a few levels of RGB
+    const rgb = (c: string) => c.match(/\d+/g)!.map(Number);
+    const dist = (range: number) => {
+      const [a, b] = [rgb(diverging(etfCosine(10), range)), rgb(diverging(0, range))];
+      return Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
+    };
+    expect(dist(1)).toBeLessThan(35);
+    expect(dist(heatRange('refs', 10))).toBeGreaterThan(80);
   });
 
   it('the compare view state round-trips through the URL and ignores junk', () => {

@@ -9,7 +9,8 @@ export type { Line, XY };
 export interface SeriesChartOptions {
   logY?: boolean;
   xLabel?: string;
-  yLabel?: string;
+  /** One line, or several (a name, then its meaning wrapped). */
+  yLabel?: string | string[];
   xMin?: number;
   xMax?: number;
   legend?: boolean;
@@ -112,7 +113,7 @@ export function seriesConfig(lines: readonly Line[], o: SeriesChartOptions = {})
         },
         y: {
           type: log ? 'logarithmic' : 'linear',
-          title: { display: !!o.yLabel, text: o.yLabel ?? '' },
+          title: { display: !!o.yLabel && o.yLabel.length > 0, text: o.yLabel ?? '' },
           ticks: log ? { callback: (v) => logTick(Number(v)) } : { maxTicksLimit: 6 },
         },
       },
