@@ -58,7 +58,7 @@ export function axisTitle(key: string): string {
 }
 
 /** The axis title as lines: the name, then the meaning wrapped at about `width` characters (fits a 300 px axis). */
-export function axisTitleLines(key: string, width = 44): string[] {
+export function axisTitleLines(key: string, width = 34): string[] {
   const m = metricMeaning(key) ?? INFO[key]?.meaning;
   if (!m) return [metricName(key)];
   const lines = [`${metricName(key)}:`];

@@ -76,3 +76,38 @@ export function appendSeries(old: Series, more: Series): Series {
   const add = more.points.filter((p) => p.step > last);
   return { ...old, points: [...old.points, ...add], total: old.total + add.length };
 }
+
+/** x axis of a metric chart: the epoch (linear or log), or the index of the evaluation (0, 1, 2...). */
+export type XMode = 'epoch' | 'logEpoch' | 'eval';
+
+/** The series with `step` replaced by the evaluation index when the x axis counts evaluations. */
+export function withX(series: readonly Series[], mode: XMode): Series[] {
+  if (mode !== 'eval') return [...series];
+  return series.map((s) => ({ ...s, points: s.points.map((p, i) => ({ ...p, step: i })) }));
+}
+
+/**
+ * Exponential moving average (debiased, as TensorBoard's smoothing) of a line and its band: weight 0 leaves it
+ * as it is; gaps (null) restart nothing and stay gaps.
+ */
+export function smoothLine(l: Line, weight: number): Line {
+  if (!(weight > 0)) return l;
+  const ema = (ys: (number | null)[]): (number | null)[] => {
+    let acc = 0;
+    let norm = 0;
+    return ys.map((y) => {
+      if (y === null || !Number.isFinite(y)) return y;
+      acc = weight * acc + (1 - weight) * y;
+      norm = weight * norm + (1 - weight);
+      return acc / norm;
+    });
+  };
+  const ys = ema(l.points.map((p) => p.y));
+  const lo = l.band ? ema(l.band.map((b) => b.lo)) : [];
+  const hi = l.band ? ema(l.band.map((b) => b.hi)) : [];
+  return {
+    ...l,
+    points: l.points.map((p, i) => ({ x: p.x, y: ys[i]! })),
+    band: l.band?.map((b, i) => ({ x: b.x, lo: lo[i]!, hi: hi[i]! })),
+  };
+}

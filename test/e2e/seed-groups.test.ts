@@ -10,7 +10,7 @@
  * With SCL_DOC_SCREENSHOTS=1 it also writes the documentation's screenshots (docs/images/compare-seeds-*.png,
  * runs-table-*.png at 1366 x 768 and 1920 x 1080); without it, it writes no file outside its temporary folder.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,15 @@ describe('grouped Compare in Chromium: a disagreeing seed is flagged', () => {
     expect(await group.locator('button.mini[data-flagged="true"]').count()).toBe(1);
     expect(await group.locator('button.mini[data-flagged="true"]').textContent()).toContain(`#${runs.collapsed}`);
     for (let i = 0; i < 3; i++) expect((await inkedPixels(page, `.group:has([data-testid="seed-disagrees"]) button.mini >> nth=${i} >> canvas`)).inked).toBeGreaterThan(200);
+    // the exported PNG is a figure: title and notes above the chart, the colour bar below (taller than the canvas)
+    const [png] = await Promise.all([page.waitForEvent('download'), group.locator('section.chart-frame').first().getByRole('button', { name: 'PNG' }).click()]);
+    const file = readFileSync((await png.path())!);
+    const size = { width: file.readUInt32BE(16), height: file.readUInt32BE(20) };
+    const canvasSize = await group.locator('section.chart-frame canvas').first().evaluate((c) => ({ width: (c as HTMLCanvasElement).width, height: (c as HTMLCanvasElement).height }));
+    expect(png.suggestedFilename()).toBe('relu_true.png');
+    expect(size.width).toBeGreaterThan(canvasSize.width);
+    expect(size.height).toBeGreaterThan(canvasSize.height + 60);
+
     // the other group agrees with itself
     expect(await page.locator('.group').filter({ hasText: 'relu=false' }).getByTestId('seed-disagrees').count()).toBe(0);
 

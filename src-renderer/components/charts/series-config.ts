@@ -8,6 +8,7 @@ export type { Line, XY };
 
 export interface SeriesChartOptions {
   logY?: boolean;
+  logX?: boolean;
   xLabel?: string;
   /** One line, or several (a name, then its meaning wrapped). */
   yLabel?: string | string[];
@@ -58,12 +59,14 @@ const pos = (v: number | null, log: boolean): number | null => (v === null || (l
 
 export function seriesConfig(lines: readonly Line[], o: SeriesChartOptions = {}): ChartConfiguration<'line'> {
   const log = o.logY === true;
+  const logX = o.logX === true;
+  const px = (x: number): number | null => (logX && x <= 0 ? null : x);
   const datasets: ChartDataset<'line', XY[]>[] = [];
   for (const l of lines) {
     if (l.band && l.band.length) {
       datasets.push({
         label: `${l.label} (band low)`,
-        data: l.band.map((b) => ({ x: b.x, y: pos(b.lo, log) })),
+        data: l.band.filter((b) => px(b.x) !== null).map((b) => ({ x: b.x, y: pos(b.lo, log) })),
         borderWidth: 0,
         pointRadius: 0,
         fill: false,
@@ -72,7 +75,7 @@ export function seriesConfig(lines: readonly Line[], o: SeriesChartOptions = {})
       });
       datasets.push({
         label: `${l.label} (band high)`,
-        data: l.band.map((b) => ({ x: b.x, y: pos(b.hi, log) })),
+        data: l.band.filter((b) => px(b.x) !== null).map((b) => ({ x: b.x, y: pos(b.hi, log) })),
         borderWidth: 0,
         pointRadius: 0,
         fill: '-1',
@@ -83,7 +86,7 @@ export function seriesConfig(lines: readonly Line[], o: SeriesChartOptions = {})
     datasets.push({
       label: l.label,
       // linear axis: the points as they are (same array: Chart.js skips re-parsing on label-only updates)
-      data: log ? l.points.map((p) => ({ x: p.x, y: pos(p.y, log) })) : l.points,
+      data: log || logX ? l.points.filter((p) => px(p.x) !== null).map((p) => ({ x: p.x, y: pos(p.y, log) })) : l.points,
       borderColor: l.color,
       backgroundColor: l.color,
       borderWidth: l.width ?? 1.6,
@@ -105,11 +108,11 @@ export function seriesConfig(lines: readonly Line[], o: SeriesChartOptions = {})
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
         x: {
-          type: 'linear',
+          type: logX ? 'logarithmic' : 'linear',
           min: o.xMin,
           max: o.xMax,
           title: { display: !!o.xLabel, text: o.xLabel ?? '' },
-          ticks: { maxTicksLimit: 8 },
+          ticks: logX ? { callback: (v) => logTick(Number(v)) } : { maxTicksLimit: 8 },
         },
         y: {
           type: log ? 'logarithmic' : 'linear',
