@@ -60,3 +60,13 @@ describe('final metrics table', () => {
     expect(screen.getByText('0.1767 ± 0.28')).toBeTruthy();
   });
 });
+
+describe('group legends', () => {
+  it('come from the keys that differ, up to four named, the rest counted', () => {
+    const run = (id: number, over: Record<string, unknown>) => makeRun(id, { configHash: `h${id}`, config: { ...makeRun(1).config, ...over } });
+    const four = compareGroups([run(1, { dim: 8, temperature: 1, epochs: 100, relu: true }), run(2, { dim: 16, temperature: 0.5, epochs: 200, relu: false })], true);
+    expect(four.map((g) => g.label)).toEqual(['dim=8, epochs=100, relu=true, temperature=1 · #1', 'dim=16, epochs=200, relu=false, temperature=0.5 · #2']);
+    const five = compareGroups([run(1, { dim: 8, temperature: 1, epochs: 100, relu: true, classes: 4 }), run(2, { dim: 16, temperature: 0.5, epochs: 200, relu: false, classes: 5 })], true);
+    expect(five[0]!.label).toBe('classes=4, dim=8, epochs=100, +2 more keys · #1');
+  });
+});
