@@ -180,6 +180,11 @@ export function createApi(ctx: ApiContext): Api {
 
     'runs.removeTag': ({ id, tag }) => ({ tags: [...service.removeTag(id, tag)] }),
 
+    'runs.rename': ({ id, name }) => {
+      store.renameRun(id, name);
+      return { ok: true };
+    },
+
     'runs.metricKeys': ({ id }) => {
       store.getRun(id);
       return { keys: store.metricKeys(id).scalars };
@@ -309,6 +314,15 @@ export function createApi(ctx: ApiContext): Api {
           chart: { metric: p.preset.chart.metric, label: p.preset.chart.label },
         })),
       };
+    },
+
+    'views.list': () => ({ views: store.listViews() }),
+
+    'views.save': ({ name, url }) => store.saveView(name, url),
+
+    'views.delete': ({ name }) => {
+      store.deleteView(name);
+      return { ok: true };
     },
   };
 

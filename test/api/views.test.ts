@@ -1,0 +1,65 @@
+/** Over HTTP (`scl-lab serve`'s server): saved views and run names; bad input is HTTP 400 naming the field. */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src-main/api/serve';
+import { openStore } from '../../src-main/store';
+import { removeTempDirs, smallUfm, tempDir } from './helpers';
+
+let srv: RunningServer;
+let db: string;
+const post = (method: string, body: unknown) =>
+  fetch(`${srv.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${srv.token}` },
+    body: JSON.stringify(body),
+  });
+
+beforeAll(async () => {
+  db = join(tempDir(), 'runs.sqlite');
+  srv = await startServer({ db, rendererDir: tempDir(), concurrency: 1, log: () => {} });
+});
+afterAll(async () => {
+  await srv?.close();
+  removeTempDirs();
+});
+
+describe('views.* and runs.rename over HTTP', () => {
+  it('saves, lists, replaces and deletes named views, stored in the database', async () => {
+    let res = await post('views.save', { name: 'relu vs none', url: '#/compare?ids=1,2&band=iqr' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ name: 'relu vs none', url: '#/compare?ids=1,2&band=iqr' });
+    await post('views.save', { name: 'relu vs none', url: '#/compare?ids=1,2,3' });
+    res = await post('views.list', {});
+    expect((await res.json()).views.map((v: { name: string; url: string }) => [v.name, v.url])).toEqual([['relu vs none', '#/compare?ids=1,2,3']]);
+    const other = openStore(db, { readonly: true });
+    expect(other.listViews().map((v) => v.url)).toEqual(['#/compare?ids=1,2,3']);
+    other.close();
+    expect((await post('views.delete', { name: 'relu vs none' })).status).toBe(200);
+    expect((await (await post('views.list', {})).json()).views).toEqual([]);
+    expect((await post('views.delete', { name: 'relu vs none' })).status).toBe(404);
+  });
+
+  it('refuses bad views with HTTP 400 naming the field', async () => {
+    let res = await post('views.save', { name: '', url: '#/compare?ids=1' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'INVALID_INPUT', issues: [{ field: 'name' }] });
+    res = await post('views.save', { name: 'x', url: 'javascript:alert(1)' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'INVALID_INPUT', issues: [{ field: 'url' }] });
+  });
+
+  it('renames a run (the name is what runs.get says), clears it, and refuses bad names with 400', async () => {
+    const { id } = await (await post('runs.create', { config: smallUfm })).json();
+    expect((await post('runs.rename', { id, name: ' my run ' })).status).toBe(200);
+    expect((await (await post('runs.get', { id })).json()).name).toBe('my run');
+    await post('runs.rename', { id, name: null });
+    expect((await (await post('runs.get', { id })).json()).name).toBeNull();
+    let res = await post('runs.rename', { id, name: 'a\nb' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'INVALID_INPUT', issues: [{ field: 'name' }] });
+    res = await post('runs.rename', { id, name: 'n'.repeat(201) });
+    expect(res.status).toBe(400);
+    res = await post('runs.rename', { id: 9999, name: 'x' });
+    expect(res.status).toBe(404);
+  });
+});
