@@ -71,6 +71,16 @@ describe('Runs page', () => {
     expect(within(rowOf(10_000)).getByText('10')).toBeTruthy(); // ΔOF 0.001 * 10000 (relu run)
   });
 
+  it('gives the table the side panel\'s width until a run is selected (no empty 270 px panel)', async () => {
+    renderWith(RunsPage, client, {});
+    await screen.findByText(/^10,000 runs/);
+    expect(screen.queryByRole('complementary', { name: 'Run details' })).toBeNull();
+    expect(screen.getByText(/Select a run for its details/)).toBeTruthy();
+    await fireEvent.click(rowOf(9998));
+    expect(await screen.findByRole('complementary', { name: 'Run details' })).toBeTruthy();
+    expect(screen.queryByText(/Select a run for its details/)).toBeNull();
+  });
+
   it('selects with click, shift-click, ctrl-click and the keyboard', async () => {
     renderWith(RunsPage, client, {});
     await screen.findByText(/10,000 runs/);
