@@ -118,6 +118,11 @@ export const listQuerySchema = z.strictObject({
   /** Only these runs (e.g. the Compare page's selection): one call instead of one runs.get each. */
   ids: z.array(id).max(10_000).optional(),
   kind: runKindSchema.optional(),
+  /** Numeric / boolean conditions, e.g. { field: 'deltaOF', op: '<', value: 0.05 } (store/filters.ts). */
+  filters: z
+    .array(z.strictObject({ field: z.string().min(1).max(100), op: z.enum(['<', '<=', '>', '>=', '=', '!=']), value: z.union([z.number(), z.boolean(), z.string().max(200)]) }))
+    .max(20)
+    .optional(),
   limit: z.number().int().min(1).max(100_000).default(10_000),
   offset: z.number().int().min(0).default(0),
   orderBy: z.enum(['created', 'name', 'status', 'id', 'finished']).default('created'),

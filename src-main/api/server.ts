@@ -102,7 +102,7 @@ function partialCounts(raw: unknown): number[] | null {
 }
 
 function listQuery(q: In<'runs.list'>): ListRunsQuery {
-  return { status: q.status, tag: q.tag, text: q.text, sweepId: q.sweepId, ids: q.ids, kind: q.kind };
+  return { status: q.status, tag: q.tag, text: q.text, sweepId: q.sweepId, ids: q.ids, kind: q.kind, filters: q.filters };
 }
 
 export function createApi(ctx: ApiContext): Api {

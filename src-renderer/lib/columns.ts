@@ -57,7 +57,7 @@ export const COLUMNS: Column[] = [
     },
   },
   { id: 'id', label: 'ID', width: 48, numeric: true, value: (r) => r.id, text: (r) => String(r.id), groupText: () => '' },
-  { id: 'name', label: 'Name', width: 180, value: (r) => runTitle(r).toLowerCase(), text: runTitle },
+  { id: 'name', label: 'Name', width: 250, value: (r) => runTitle(r).toLowerCase(), text: runTitle },
   { id: 'kind', label: 'Kind', width: 48, value: (r) => r.kind, text: (r) => r.kind },
   { id: 'classes', label: 'k', title: 'classes', width: 36, numeric: true, value: classesOf, text: (r) => fmtNum(classesOf(r)) },
   { id: 'relu', label: 'ReLU', width: 48, value: reluLabel, text: reluLabel },

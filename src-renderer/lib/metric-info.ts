@@ -1,10 +1,9 @@
 /**
  * What the app knows about a stored metric key: its display name (pickers and titles show "ΔOF", not
  * `geom/deltaOF`) and the bounds its values cannot leave (a seed band is never drawn below 0 for ΔOF).
- * What a loss key means comes from components/charts/series-config.ts (one meaning per key, kept there).
+ * What a loss key means comes from components/charts/series-config.ts (one meaning per key, kept there);
+ * components/charts/axis-title.ts puts the two together.
  */
-import { metricMeaning } from '../components/charts/series-config';
-
 export interface MetricInfo {
   name: string;
   /** What it measures, for the y-axis (loss keys: see series-config.ts). */
@@ -51,24 +50,8 @@ export function metricBounds(key: string): { lower?: number; upper?: number } {
   return { lower: i?.lower, upper: i?.upper };
 }
 
-/** The y-axis title of a key: its name and what it measures ("ΔOF: distance from an orthogonal frame (0 = OF)"). */
-export function axisTitle(key: string): string {
-  const m = metricMeaning(key) ?? INFO[key]?.meaning;
-  return m ? `${metricName(key)}: ${m}` : metricName(key);
-}
 
-/** The axis title as lines: the name, then the meaning wrapped at about `width` characters (fits a 300 px axis). */
-export function axisTitleLines(key: string, width = 34): string[] {
-  const m = metricMeaning(key) ?? INFO[key]?.meaning;
-  if (!m) return [metricName(key)];
-  const lines = [`${metricName(key)}:`];
-  let cur = '';
-  for (const word of m.split(' ')) {
-    if (cur && cur.length + 1 + word.length > width) {
-      lines.push(cur);
-      cur = word;
-    } else cur = cur ? `${cur} ${word}` : word;
-  }
-  if (cur) lines.push(cur);
-  return lines;
+/** What a (non-loss) metric measures, if the app knows. */
+export function metricInfoMeaning(key: string): string | undefined {
+  return INFO[key]?.meaning;
 }

@@ -2,7 +2,8 @@
  * In real Chromium against `scl-lab serve`: a Compare of two seed groups where one seed's minority classes
  * collapsed (cosine 0.99 where its siblings are orthogonal). The grouped heatmap shows the seeds' MEAN and says
  * so, every seed is drawn beneath it, the collapsed seed is flagged (and only it), the band menu and the seed
- * curves redraw the chart, and the view state survives a reload through the URL.
+ * curves redraw the chart, the view state survives a reload through the URL, and a saved view (stored in the
+ * database) reopens identical.
  *
  * The runs and their stored matrices are written through the store (the same MetricWriter the runner uses), so
  * that the disagreement is certain rather than left to an optimiser's luck.
@@ -83,9 +84,10 @@ describe('grouped Compare in Chromium: a disagreeing seed is flagged', () => {
   let srv: Served;
   let b: Browser;
   let runs: { collapsed: number; ids: number[] };
+  let db: string;
 
   beforeAll(async () => {
-    const db = join(tempDir(), 'lab.db');
+    db = join(tempDir(), 'lab.db');
     runs = seed(db);
     srv = await startServe(db);
     b = await launch({ width: 1920, height: 1080 });
@@ -158,5 +160,32 @@ describe('grouped Compare in Chromium: a disagreeing seed is flagged', () => {
     ]);
     expect(b.errors).toEqual([]);
     expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
+  });
+
+  it('a saved view is stored in the database and reopens identical', async () => {
+    const { page } = b;
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    const url = await page.evaluate(() => location.hash);
+    expect(url).toContain('band=minmax');
+    await page.getByRole('button', { name: 'Save view' }).click();
+    await page.getByLabel('View name').fill('relu seeds, min-max');
+    await page.getByRole('form', { name: 'Save view' }).getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Views (1)' }).waitFor();
+    const store = openStore(db, { readonly: true });
+    expect(store.listViews().map((v) => [v.name, v.url])).toEqual([['relu seeds, min-max', url]]);
+    store.close();
+
+    // somewhere else, then back through the list
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.getByTestId('runs-count').waitFor();
+    await page.getByRole('button', { name: 'Views (1)' }).click();
+    await page.getByRole('link', { name: 'relu seeds, min-max' }).click();
+    await page.locator('[data-compare-ready="true"]').waitFor({ timeout: 20_000 });
+    expect(await page.evaluate(() => location.hash)).toBe(url);
+    expect(await page.getByLabel('Seed band').inputValue()).toBe('minmax');
+    expect(await page.getByText("every seed's curve").locator('input').isChecked()).toBe(true);
+    await page.getByTestId('seed-disagrees').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('seed-disagrees').count()).toBe(1);
+    expect(b.errors).toEqual([]);
   });
 });

@@ -81,6 +81,17 @@ describe('Runs page', () => {
     expect(screen.queryByText(/Select a run for its details/)).toBeNull();
   });
 
+  it('sends "deltaOF < 0.05, relu = true" as filters (compiled to SQL by the store), other text as a search', async () => {
+    renderWith(RunsPage, client, {});
+    await screen.findByText(/^10,000 runs/);
+    await fireEvent.input(screen.getByLabelText('Search runs'), { target: { value: 'deltaOF < 0.05, relu = true' } });
+    await waitFor(() => expect(client.callsOf('runs.list').at(-1)).toMatchObject({ filters: [{ field: 'deltaOF', op: '<', value: 0.05 }, { field: 'relu', op: '=', value: true }] }));
+    expect(client.callsOf('runs.list').at(-1)!.text).toBeUndefined();
+    await fireEvent.input(screen.getByLabelText('Search runs'), { target: { value: 'baseline' } });
+    await waitFor(() => expect(client.callsOf('runs.list').at(-1)).toMatchObject({ text: 'baseline' }));
+    expect(client.callsOf('runs.list').at(-1)!.filters).toBeUndefined();
+  });
+
   it('selects with click, shift-click, ctrl-click and the keyboard', async () => {
     renderWith(RunsPage, client, {});
     await screen.findByText(/10,000 runs/);

@@ -10,7 +10,8 @@ import { logTick, seriesConfig } from '../../src-renderer/components/charts/seri
 import { compareParams, COMPARE_DEFAULTS, readCompareState } from '../../src-renderer/lib/compare-state';
 import { diverging } from '../../src-renderer/lib/colors';
 import { etfCosine, heatRange } from '../../src-renderer/lib/geometry';
-import { axisTitle, metricBounds, metricName } from '../../src-renderer/lib/metric-info';
+import { axisTitle } from '../../src-renderer/components/charts/axis-title';
+import { metricBounds, metricName } from '../../src-renderer/lib/metric-info';
 import { meanMatrix, medianMatrix, seedAgreement } from '../../src-renderer/lib/seed-geometry';
 import { groupLine, seedLines, type Series } from '../../src-renderer/lib/series-lines';
 import { band, quantileSorted, seedSummary } from '../../src-renderer/lib/stats';
