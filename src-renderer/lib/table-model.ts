@@ -1,5 +1,5 @@
 /** The rows the runs table shows: runs, or seed groups (same configHash) with their runs when expanded. */
-import { COLUMN_BY_ID } from './columns';
+import { columnsFor } from './columns';
 import type { RunRow } from './run-fields';
 
 export type TableRow =
@@ -34,7 +34,7 @@ export function rowIds(r: TableRow): number[] {
 }
 
 export function buildRows(runs: readonly RunRow[], opts: ViewOptions): TableRow[] {
-  const col = opts.sort ? COLUMN_BY_ID.get(opts.sort.column) : undefined;
+  const col = opts.sort ? columnsFor([opts.sort.column])[0] : undefined;
   const desc = opts.sort?.descending ?? false;
   const sortRuns = (xs: RunRow[]): RunRow[] => {
     if (!col) return xs;

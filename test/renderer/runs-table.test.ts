@@ -48,6 +48,7 @@ describe('runs table (component)', () => {
 describe('Runs page', () => {
   let client: ReturnType<typeof fakeClient>;
   beforeEach(() => {
+    localStorage.clear(); // the table keeps its state across reloads: each test starts afresh
     client = fakeClient({
       // pages like the server: the table loads the newest 200 first, then the rest
       'runs.list': ({ limit = 10_000, offset = 0 }) => ({ runs: runs10k.slice(offset, offset + limit), total: 10_000 }),
@@ -90,6 +91,29 @@ describe('Runs page', () => {
     await fireEvent.input(screen.getByLabelText('Search runs'), { target: { value: 'baseline' } });
     await waitFor(() => expect(client.callsOf('runs.list').at(-1)).toMatchObject({ text: 'baseline' }));
     expect(client.callsOf('runs.list').at(-1)!.filters).toBeUndefined();
+  });
+
+  it('keeps sort, filters, grouping and the chosen columns across a reload; any config field as a column', async () => {
+    const first = renderWith(RunsPage, client, {});
+    await screen.findByText(/^10,000 runs/);
+    await fireEvent.click(screen.getByText('Columns'));
+    const chooser = screen.getByRole('group', { name: 'Columns shown' });
+    await fireEvent.click(within(chooser).getByLabelText(/Created/));
+    await fireEvent.click(within(chooser).getByLabelText(/NCC acc \(test\)/));
+    await fireEvent.input(within(chooser).getByLabelText('Add a config column'), { target: { value: 'optimizer.lr' } });
+    await fireEvent.click(within(chooser).getByRole('button', { name: 'Add' }));
+    await fireEvent.click(within(screen.getByRole('columnheader', { name: /Seed/ })).getByRole('button'));
+    await fireEvent.input(screen.getByLabelText('Search runs'), { target: { value: 'relu = true' } });
+    const heads = () => screen.getAllByRole('columnheader').map((h) => h.textContent!.replace(/[▲▼]/g, '').trim());
+    expect(heads()).toEqual(expect.arrayContaining(['Created', 'NCC acc (test)', 'lr']));
+    expect(within(bodyRows()[0]!).getByText('0.05')).toBeTruthy(); // its optimizer.lr
+    first.unmount();
+    // "reload": a fresh page reads the same state back
+    renderWith(RunsPage, client, {});
+    await waitFor(() => expect(client.callsOf('runs.list').at(-1)).toMatchObject({ filters: [{ field: 'relu', op: '=', value: true }] }));
+    expect((screen.getByLabelText('Search runs') as HTMLInputElement).value).toBe('relu = true');
+    await waitFor(() => expect(heads()).toEqual(expect.arrayContaining(['Created', 'NCC acc (test)', 'lr'])));
+    expect(screen.getByRole('columnheader', { name: /Seed/ }).getAttribute('aria-sort')).toBe('ascending');
   });
 
   it('selects with click, shift-click, ctrl-click and the keyboard', async () => {
