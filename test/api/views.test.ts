@@ -24,6 +24,14 @@ afterAll(async () => {
 });
 
 describe('views.* and runs.rename over HTTP', () => {
+  it('an unnamed sweep is named after its spec', async () => {
+    const res = await post('sweeps.create', { spec: { base: { ...smallUfm, epochs: 10 }, grid: { relu: [true, false], temperature: [0.5] }, seeds: [0, 1, 2] } });
+    expect(res.status).toBe(200);
+    const { sweepId } = await res.json();
+    const list = await (await post('sweeps.list', {})).json();
+    expect(list.sweeps.find((s: { id: number }) => s.id === sweepId).name).toBe('relu × temperature=0.5 × 3 seeds (6 runs)');
+  });
+
   it('saves, lists, replaces and deletes named views, stored in the database', async () => {
     let res = await post('views.save', { name: 'relu vs none', url: '#/compare?ids=1,2&band=iqr' });
     expect(res.status).toBe(200);
