@@ -26,7 +26,7 @@ function metricColumn(id: string, key: string, label: string, title: string): Co
     id,
     label,
     title: `${title} (${key}, latest)`,
-    width: 112,
+    width: 88,
     numeric: true,
     value: (r) => lastMetric(r, key),
     text: (r) => fmtNum(lastMetric(r, key), 4),
