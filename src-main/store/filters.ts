@@ -34,6 +34,8 @@ export const FILTER_METRICS: Record<string, string> = {
   gap: 'train/gap',
 };
 const COLUMNS: Record<string, string> = { id: 'r.id', seed: 'r.seed', lastStep: 'r.last_step' };
+/** Top-level config fields a one-word clause may name ("relu = true"); "R=100" is a search for what the table shows. */
+const CONFIG_TOP = new Set(['kind', 'classes', 'dim', 'relu', 'temperature', 'epochs', 'evalEvery', 'loss', 'views', 'augment', 'name', 'lossForm']);
 const PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const KEY = /^[A-Za-z]+\/[A-Za-z0-9_]+$/;
 const CLAUSE = /^\s*([A-Za-z_][\w./]*)\s*(<=|>=|!=|<|>|=)\s*(.+?)\s*$/;
@@ -46,8 +48,9 @@ function literal(raw: string): number | boolean | string {
 }
 
 /**
- * The filters of a search text when EVERY comma- or "and"-separated part is a clause `field op value`; null when
- * the text is a plain search (then it matches names, notes and config text as before).
+ * The filters of a search text when EVERY comma- or "and"-separated part is a clause `field op value` on a known
+ * field (a metric, a run column, a dotted config path or a top-level config field); null when the text is a plain
+ * search (the table then matches it against what it shows, names, notes, tags and config).
  */
 export function parseFilters(text: string): RunFilter[] | null {
   const parts = text.split(/\s*,\s*|\s+and\s+/i).filter((p) => p.trim() !== '');
@@ -56,6 +59,8 @@ export function parseFilters(text: string): RunFilter[] | null {
   for (const p of parts) {
     const m = CLAUSE.exec(p);
     if (!m) return null;
+    const f = m[1]!;
+    if (!(f in FILTER_METRICS) && !(f in COLUMNS) && !KEY.test(f) && !f.includes('.') && !CONFIG_TOP.has(f)) return null;
     out.push({ field: m[1]!, op: m[2] as FilterOp, value: literal(m[3]!) });
   }
   return out;

@@ -89,8 +89,22 @@ describe('Runs page', () => {
     await waitFor(() => expect(client.callsOf('runs.list').at(-1)).toMatchObject({ filters: [{ field: 'deltaOF', op: '<', value: 0.05 }, { field: 'relu', op: '=', value: true }] }));
     expect(client.callsOf('runs.list').at(-1)!.text).toBeUndefined();
     await fireEvent.input(screen.getByLabelText('Search runs'), { target: { value: 'baseline' } });
-    await waitFor(() => expect(client.callsOf('runs.list').at(-1)).toMatchObject({ text: 'baseline' }));
-    expect(client.callsOf('runs.list').at(-1)!.filters).toBeUndefined();
+    await waitFor(() => expect(client.callsOf('runs.list').at(-1)!.filters).toBeUndefined());
+    expect(client.callsOf('runs.list').at(-1)!.text).toBeUndefined();
+  });
+
+  it('a plain search matches what the table shows (R=100, the made-up name of an unnamed run)', async () => {
+    const mk = (id: number, ratio: number, name: string | null) =>
+      makeRun(id, { name, config: { ...makeRun(id).config, imbalance: { profile: 'step', nMax: 100, ratio } } });
+    const few = [mk(1, 100, null), mk(2, 10, null), mk(3, 100, 'mine')];
+    client.handlers['runs.list'] = () => ({ runs: few, total: few.length });
+    renderWith(RunsPage, client, {});
+    await screen.findByText(/^3 runs/);
+    await fireEvent.input(screen.getByLabelText('Search runs'), { target: { value: 'R=100' } });
+    await waitFor(() => expect(bodyRows().map((r) => Number(r.dataset.runId)).sort()).toEqual([1, 3]));
+    expect(screen.getByTestId('runs-count').textContent).toMatch(/^2 runs/);
+    await fireEvent.input(screen.getByLabelText('Search runs'), { target: { value: 'UFM step R=10 seed 2' } });
+    await waitFor(() => expect(bodyRows().map((r) => Number(r.dataset.runId))).toEqual([2]));
   });
 
   it('keeps sort, filters, grouping and the chosen columns across a reload; any config field as a column', async () => {

@@ -11,7 +11,8 @@ describe('filter text', () => {
       { field: 'imbalance.ratio', op: '>=', value: 10 },
     ]);
     expect(parseFilters('optimizer.name = "adam"')).toEqual([{ field: 'optimizer.name', op: '=', value: 'adam' }]);
-    expect(parseFilters('R=100')).toEqual([{ field: 'R', op: '=', value: 100 }]);
+    expect(parseFilters('R=100')).toBeNull(); // a search for what the table shows ("custom R=100")
+    expect(parseFilters('seed = 2')).toEqual([{ field: 'seed', op: '=', value: 2 }]);
     expect(parseFilters('baseline run')).toBeNull();
     expect(parseFilters('deltaOF < 0.05, baseline')).toBeNull();
     expect(parseFilters('')).toBeNull();
