@@ -59,6 +59,20 @@ describe('New run: drafts, pasted configs, large sweeps', () => {
     await waitFor(() => expect(client.callsOf('runs.validate').at(-1)!.config).toMatchObject({ relu: false, temperature: 0.5, epochs: 321 }));
   });
 
+  it('switching the dataset clears the old dataset folder', async () => {
+    renderWith(NewRunPage, client, { validateDelay: 0 });
+    await fireEvent.click(document.querySelector('input[type="radio"][value="deep"]')!);
+    const select = await waitFor(() => document.querySelector<HTMLSelectElement>('[data-field="dataset.name"] select')!);
+    await fireEvent.change(select, { target: { value: 'mnist' } });
+    const folder = await waitFor(() => field('dataset.folder'));
+    await fireEvent.input(folder, { target: { value: '/data/mnist' } });
+    await waitFor(() => expect(client.callsOf('runs.validate').at(-1)!.config).toMatchObject({ dataset: { name: 'mnist', folder: '/data/mnist' } }));
+    await fireEvent.change(select, { target: { value: 'cifar10' } });
+    await waitFor(() => expect(field('dataset.folder').value).toBe(''));
+    await waitFor(() => expect(client.callsOf('runs.validate').at(-1)!.config).toMatchObject({ dataset: { name: 'cifar10' } }));
+    expect((client.callsOf('runs.validate').at(-1)!.config as { dataset: { folder?: string } }).dataset.folder).toBeUndefined();
+  });
+
   it('a sweep over 100 runs asks first; a button that is off says why', async () => {
     renderWith(NewRunPage, client, { validateDelay: 0 });
     await fireEvent.input(field('seed'), { target: { value: '0-59' } });
