@@ -19,7 +19,9 @@ export function formatResult(r: RunResult): string {
   if (m) {
     lines.push(`  epoch ${m.epoch}${m.evals !== undefined ? `   (${m.evals} loss-and-gradient evaluations)` : ''}`);
     if (r.stopReason && c.kind === 'ufm') lines.push(`  stopped: ${describeStop(r.stopReason, c.stop, m.epoch, c.epochs)}`);
-    lines.push(`  loss          ${f(m.loss)}${m.optimalLoss !== null ? `   L* ${f(m.optimalLoss)}   gap ${f(m.gap)}` : ''}`);
+    // one meaning per name (api/schema/metric-keys.ts): the UFM objective sums its batches, a deep run averages them
+    const lossName = c.kind === 'deep' ? 'loss (mean)  ' : 'loss (sum)   ';
+    lines.push(`  ${lossName}${f(m.loss)}${m.optimalLoss !== null ? `   L* ${f(m.optimalLoss)}   gap ${f(m.gap)}` : ''}`);
     lines.push(`  Delta_OF      ${f(m.deltaOF)}   (0 = orthogonal frame)`);
     lines.push(`  Delta_ETF     ${f(m.deltaETF)}   (0 = simplex ETF or OF)`);
     lines.push(`  NC1           ${f(m.nc1)}   (1/k tr(Sw Sb^+))`);

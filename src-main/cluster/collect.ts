@@ -8,6 +8,7 @@ import { openStore, type ClusterSweep, type RunStatus, type Store } from '../sto
 import { readManifest, shardPath, type Manifest } from './folder';
 import { ClusterError } from './script';
 import { ACTIVE_STATES, scancel, taskStates, type TaskState } from './slurm';
+import { epochLossKey } from '../api/schema/metric-keys';
 
 export interface ShardProgress {
   status: string;
@@ -57,7 +58,7 @@ export function shardProgress(folder: string, index: number, uuid: string): Shar
   try {
     const r = shard.getRunByUuid(uuid);
     if (r === null) return null;
-    const loss = r.summaries['train/epochLoss'];
+    const loss = r.summaries[epochLossKey(r.kind)];
     return {
       status: r.status,
       epoch: loss?.lastStep ?? 0,
@@ -155,7 +156,7 @@ export function collectFolder(store: Store, folder: string, opts: { partial?: bo
         continue;
       }
       const bundle = shard.exportRuns([r.id]);
-      const partialDetail = `partial: collected at epoch ${r.summaries['train/epochLoss']?.lastStep ?? 0} while the run was ${r.status}${slurmState ? ` (${slurmState} on Slurm)` : ''}`;
+      const partialDetail = `partial: collected at epoch ${r.summaries[epochLossKey(r.kind)]?.lastStep ?? 0} while the run was ${r.status}${slurmState ? ` (${slurmState} on Slurm)` : ''}`;
       if (!ended) bundle.runs[0] = { ...bundle.runs[0]!, status: 'running' }; // arrives as interrupted + partialDetail
       const [m] = store.mergeShardRuns(bundle, { partialDetail });
       report.collected.push({ index: t.index, runId: m!.runId, uuid: m!.uuid, action: m!.action, status: m!.status });

@@ -9,6 +9,7 @@ import { Runner } from '../runner/runner';
 import { openStore } from '../store';
 import { readJsonFile, readManifest, shardPath, taskConfigPath } from './folder';
 import { ClusterError } from './script';
+import { epochLossKey } from '../api/schema/metric-keys';
 
 export interface TaskOutcome {
   code: number;
@@ -62,7 +63,7 @@ export async function runArrayTask(folder: string, index: number, log: (line: st
     const end = store.getRun(id);
     const res = { status: end.status, error: end.error };
     const last = end.summaries['geom/deltaOF']?.last;
-    log(`run ${task.runUuid} ${res!.status}${res!.error ? `: ${res!.error}` : ''} at epoch ${end.summaries['train/epochLoss']?.lastStep ?? 0}${last !== undefined ? `, deltaOF ${last}` : ''}`);
+    log(`run ${task.runUuid} ${res!.status}${res!.error ? `: ${res!.error}` : ''} at epoch ${end.summaries[epochLossKey(end.kind)]?.lastStep ?? 0}${last !== undefined ? `, deltaOF ${last}` : ''}`);
     return { code: res!.status === 'finished' ? 0 : res!.status === 'cancelled' ? 143 : 1, status: res!.status };
   } finally {
     if (runner) await runner.shutdown();

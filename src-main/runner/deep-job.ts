@@ -48,7 +48,7 @@ export async function runDeepJob(config: DeepConfig, sink: JobSink, opts: JobOpt
           history.push(rec);
           sink.eval?.(rec);
           const ce: Record<string, number | null> = rec.ceAccTrain === undefined ? {} : { 'acc/ceTrain': rec.ceAccTrain, 'acc/ceTest': rec.ceAccTest ?? null };
-          sink.metrics?.(rec.epoch, { ...evalScalars(rec), 'acc/nccTest': rec.nccAccTest, ...ce });
+          sink.metrics?.(rec.epoch, { ...evalScalars(rec, 'deep'), 'acc/nccTest': rec.nccAccTest, ...ce });
           emitSnapshots(sink, rec.epoch, geom, counts);
         },
         shouldStop: sink.shouldStop,

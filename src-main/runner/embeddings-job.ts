@@ -22,7 +22,7 @@ export function runEmbeddingsJob(config: EmbeddingsConfig, sink: JobSink, opts: 
   };
   sink.progress?.({ epoch: 1, epochs: 1, loss: 0 });
   sink.eval?.(rec);
-  sink.metrics?.(0, evalScalars(rec));
+  sink.metrics?.(0, evalScalars(rec, 'embeddings'));
   emitSnapshots(sink, 0, geom, counts);
   return {
     status: 'finished',

@@ -1,9 +1,10 @@
 /** Rebuild a run's evaluation history (before `epoch`) from its stored series, for resumed runs. */
 import type { EvalRecordOut } from '../api/schema/result';
 import type { Store } from '../store';
+import { evalLossKey } from '../api/schema/metric-keys';
 
 const FIELDS: [keyof EvalRecordOut, string][] = [
-  ['loss', 'train/loss'],
+  ['loss', 'train/loss'], // deep runs: train/lossMean (evalLossKey)
   ['optimalLoss', 'train/optimalLoss'],
   ['gap', 'train/gap'],
   ['deltaOF', 'geom/deltaOF'],
@@ -21,7 +22,9 @@ const FIELDS: [keyof EvalRecordOut, string][] = [
 
 export function priorHistory(store: Store, runId: number, epoch: number): EvalRecordOut[] {
   const byStep = new Map<number, Record<string, number | null>>();
-  for (const [field, key] of FIELDS) {
+  const lossKey = evalLossKey(store.getRun(runId).kind);
+  for (const [field, fieldKey] of FIELDS) {
+    const key = field === 'loss' ? lossKey : fieldKey;
     const s = store.getSeries(runId, key, { x1: epoch - 1, buckets: Number.MAX_SAFE_INTEGER });
     for (const p of s.points) {
       const rec = byStep.get(p.step) ?? {};

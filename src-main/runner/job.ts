@@ -5,6 +5,7 @@
  * Knows nothing of SQLite or of threads.
  */
 import type { UfmConfig } from '../api/schema/config';
+import { evalLossKey, type RunKindName } from '../api/schema/metric-keys';
 import type { EvalRecordOut, FinalMetrics, RunResult } from '../api/schema/result';
 import type { Geometry } from '../science/geometry';
 import { classCounts } from '../science/imbalance';
@@ -24,7 +25,7 @@ export interface SnapshotEvent {
 export interface JobSink {
   /** epoch = completed epochs; batch/batches within the current epoch for deep runs. */
   progress?(p: { epoch: number; epochs: number; loss: number; batch?: number; batches?: number }): void;
-  /** Scalars of one step: { 'train/loss': .., 'geom/deltaOF': .. } */
+  /** Scalars of one step: { 'train/loss': .., 'geom/deltaOF': .. } (keys: api/schema/metric-keys.ts) */
   metrics?(step: number, values: Record<string, number | null>): void;
   snapshot?(s: SnapshotEvent): void;
   /** Every evaluation point, for the result history and live views. */
@@ -58,10 +59,10 @@ export function ufmSpecFromConfig(c: UfmConfig): UfmSpec {
   };
 }
 
-/** Metric keys as stored and charted. */
-export function evalScalars(r: EvalRecord | EvalRecordOut): Record<string, number | null> {
+/** Metric keys as stored and charted; the loss key says how the run kind combines batches (metric-keys.ts). */
+export function evalScalars(r: EvalRecord | EvalRecordOut, kind: RunKindName): Record<string, number | null> {
   return {
-    'train/loss': r.loss,
+    [evalLossKey(kind)]: r.loss,
     'train/optimalLoss': r.optimalLoss,
     'train/gap': r.gap,
     'geom/deltaOF': r.deltaOF,

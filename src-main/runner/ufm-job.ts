@@ -33,7 +33,7 @@ export function runUfmJob(config: UfmConfig, sink: JobSink, opts: JobOptions): R
       onEval(rec, geom) {
         history.push(rec);
         sink.eval?.(rec);
-        sink.metrics?.(rec.epoch, { ...evalScalars(rec), 'train/evals': trainer.evaluations });
+        sink.metrics?.(rec.epoch, { ...evalScalars(rec, 'ufm'), 'train/evals': trainer.evaluations });
         emitSnapshots(sink, rec.epoch, geom, spec.counts);
         const s = trainer.state;
         sink.checkpoint?.({ kind: 'ufm', epoch: s.epoch, H: s.H.slice(), opt: cloneOpt(s.opt), lbfgs: cloneLbfgs(s.lbfgs) });

@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { Runner } from '../runner/runner';
 import { openStore, type FlushUpdate, type RunRecord, type Store } from '../store';
 import type { RunService } from './runs';
+import { evalLossKey } from '../api/schema/metric-keys';
 
 export interface ChangeFeedOptions {
   pollMs?: number;
@@ -127,7 +128,7 @@ export class ChangeFeed extends EventEmitter {
       }
       if (!mine && r.status === 'running' && r.lastStep !== null && r.lastStep !== e.lastStep) {
         const epochs = Number((r.config as { epochs?: unknown }).epochs);
-        const loss = r.summaries['train/loss']?.last;
+        const loss = r.summaries[evalLossKey(r.kind)]?.last;
         this.emit('progress', {
           runId: id,
           epoch: r.lastStep,

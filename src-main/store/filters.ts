@@ -4,7 +4,7 @@
  * (filterSql): a field and a value never enter the SQL text; the operator comes from a fixed list.
  *
  * A field is a final metric (its short name: deltaOF, deltaETF, nc1, cosMean, normRatio, nccTrain, nccTest,
- * ceTrain, ceTest, loss, gap; or a full key such as `geom/deltaOF`), a run column (id, seed, lastStep) or a
+ * ceTrain, ceTest, loss (UFM objective), lossMean (deep runs), gap; or a full key such as `geom/deltaOF`), a run column (id, seed, lastStep) or a
  * dotted config path (relu, temperature, imbalance.ratio, batching.batchSize, ...).
  */
 import { StoreError } from './errors';
@@ -31,6 +31,7 @@ export const FILTER_METRICS: Record<string, string> = {
   ceTrain: 'acc/ceTrain',
   ceTest: 'acc/ceTest',
   loss: 'train/loss',
+  lossMean: 'train/lossMean',
   gap: 'train/gap',
 };
 const COLUMNS: Record<string, string> = { id: 'r.id', seed: 'r.seed', lastStep: 'r.last_step' };

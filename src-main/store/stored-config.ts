@@ -12,12 +12,18 @@ import { canonicalJson, configHash } from './canonical';
 type Obj = Record<string, unknown>;
 
 /**
- * Metric keys whose meaning a config version changed, renamed for the runs stored before it: up to config
- * schema 1, deep runs logged the MEAN of the epoch's batch losses as train/epochLoss, which for UFM runs is
- * the SUM (the theory's objective). Deep runs now log the mean as train/epochLossMean.
+ * Metric keys whose meaning a config version changed, renamed for the runs stored before it (one meaning per
+ * key, api/schema/metric-keys.ts): up to config schema 1, deep runs logged the MEAN of the epoch's batch losses
+ * as train/epochLoss, which for UFM runs is the SUM (the theory's objective); up to schema 2 they logged their
+ * evaluation loss (also a mean) as train/loss, the UFM objective's key. Deep runs now log train/epochLossMean
+ * and train/lossMean.
  */
 export function renamedMetricKeys(kind: unknown, fromVersion: number): ReadonlyMap<string, string> {
-  return kind === 'deep' && fromVersion < 2 ? new Map([['train/epochLoss', 'train/epochLossMean']]) : new Map();
+  const renames = new Map<string, string>();
+  if (kind !== 'deep') return renames;
+  if (fromVersion < 2) renames.set('train/epochLoss', 'train/epochLossMean');
+  if (fromVersion < 3) renames.set('train/loss', 'train/lossMean');
+  return renames;
 }
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 

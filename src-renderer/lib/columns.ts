@@ -79,7 +79,8 @@ export const COLUMNS: Column[] = [
   metricColumn('nc1', 'geom/nc1', 'NC1', 'within-class variability collapse'),
   metricColumn('ncc', 'acc/nccTrain', 'NCC acc', 'nearest-class-centre accuracy, train'),
   metricColumn('ceTest', 'acc/ceTest', 'CE acc', "CE runs: balanced test accuracy of the run's linear classifier"),
-  metricColumn('loss', 'train/loss', 'Loss', 'training loss'),
+  metricColumn('loss', 'train/loss', 'Loss sum', 'UFM objective: sum of the batch losses'),
+  metricColumn('lossMean', 'train/lossMean', 'Loss mean', "deep runs: mean of the epoch's batch losses"),
   { id: 'backend', label: 'Backend', width: 64, value: (r) => r.backend ?? '', text: (r) => r.backend ?? '–' },
   {
     id: 'tags',

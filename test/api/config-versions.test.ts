@@ -81,9 +81,9 @@ describe('optimisers say what they do', () => {
 
 describe('versioned configs', () => {
   it('a config without schemaVersion given by a user is the current version; parsed configs carry it', () => {
-    expect(CONFIG_SCHEMA_VERSION).toBe(2);
+    expect(CONFIG_SCHEMA_VERSION).toBe(3);
     const c = parseRunConfig({ ...ufm, lossForm: 'supcon-mean' });
-    expect(c.schemaVersion).toBe(2);
+    expect(c.schemaVersion).toBe(CONFIG_SCHEMA_VERSION);
     expect(c.lossForm).toBe('supcon-mean');
   });
 
@@ -115,18 +115,24 @@ describe('versioned configs', () => {
 
   it('a current config passes through unchanged; an explicit older version is migrated by parseRunConfig too', () => {
     const current = parseRunConfig(ufm);
-    expect(migrateConfig(current)).toEqual({ config: current, fromVersion: 2 });
+    expect(migrateConfig(current)).toEqual({ config: current, fromVersion: CONFIG_SCHEMA_VERSION });
     expect(parseRunConfig({ ...ufm, schemaVersion: 1, optimizer: { name: 'gd', lr: 0.05, momentum: 0.9 } }).optimizer).toEqual({ name: 'gd', lr: 0.05 });
   });
 
   it('a version newer than this release, or not a version, is a clear error on schemaVersion', () => {
-    expect(issues({ ...ufm, schemaVersion: 3 })).toEqual([
-      { field: 'schemaVersion', message: '3 is newer than this release understands (2); update SCL Geometry Lab' },
+    expect(issues({ ...ufm, schemaVersion: CONFIG_SCHEMA_VERSION + 1 })).toEqual([
+      { field: 'schemaVersion', message: `${CONFIG_SCHEMA_VERSION + 1} is newer than this release understands (${CONFIG_SCHEMA_VERSION}); update SCL Geometry Lab` },
     ]);
     expect(issues({ ...ufm, schemaVersion: 'two' })[0]!.field).toBe('schemaVersion');
   });
 
+  it('a version-2 config reads unchanged as version 3 (only metric keys of deep runs changed; the store renames them)', () => {
+    const m = migrateConfig({ ...ufm, schemaVersion: 2 });
+    expect(m.fromVersion).toBe(2);
+    expect(m.config).toEqual(parseRunConfig(ufm));
+  });
+
   it('embeddings configs carry the version too', () => {
-    expect(migrateConfig({ kind: 'embeddings', file: 'x.npy', seed: 0 }).config).toEqual({ kind: 'embeddings', file: 'x.npy', seed: 0, schemaVersion: 2 });
+    expect(migrateConfig({ kind: 'embeddings', file: 'x.npy', seed: 0 }).config).toEqual({ kind: 'embeddings', file: 'x.npy', seed: 0, schemaVersion: CONFIG_SCHEMA_VERSION });
   });
 });

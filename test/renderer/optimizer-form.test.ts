@@ -34,6 +34,7 @@ describe('metric meanings on the chart axis', () => {
   it('the loss keys say how they combine batches', () => {
     expect(metricAxisLabel('train/epochLoss')).toBe("train/epochLoss: sum of the epoch's batch losses (UFM objective)");
     expect(metricAxisLabel('train/epochLossMean')).toBe("train/epochLossMean: mean of the epoch's batch losses (deep runs)");
+    expect(metricAxisLabel('train/lossMean')).toBe("train/lossMean: deep runs at the evaluation: mean of the epoch's batch losses");
     expect(metricAxisLabel('geom/deltaOF')).toBe('geom/deltaOF');
     const c = seriesConfig([], { yLabel: metricAxisLabel('train/epochLoss') });
     const y = (c.options!.scales as Record<string, { title: { display: boolean; text: string } }>)['y']!;

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseRunConfig } from '../../src-main/api/schema/config';
+import { CONFIG_SCHEMA_VERSION, parseRunConfig } from '../../src-main/api/schema/config';
 import type { RunResult } from '../../src-main/api/schema/result';
 import { Runner } from '../../src-main/runner/runner';
 import { RunService } from '../../src-main/services/runs';
@@ -33,7 +33,7 @@ afterEach(async () => {
 
 function expectMigrated(store: Store): void {
   const gd = store.getRun(1).config;
-  expect(gd['schemaVersion']).toBe(2);
+  expect(gd['schemaVersion']).toBe(CONFIG_SCHEMA_VERSION);
   expect(gd['optimizer']).toEqual({ name: 'gd', lr: 0.05 });
   expect(store.getRun(2).config).toMatchObject({ lossForm: 'supcon-mean-positive-anchors', optimizer: { name: 'momentum', lr: 0.05, momentum: 0.9 } });
   expect(store.getRun(3).config).toMatchObject({
@@ -69,10 +69,17 @@ describe('a database of the first release', () => {
     expect(series.map((s) => s.points.length)).toEqual([4, 4]);
   });
 
-  it('one meaning per metric key: old deep runs\' mean epoch loss moves to train/epochLossMean, UFM keeps the sum', () => {
+  it('one meaning per metric key: old deep runs\' mean losses move to train/epochLossMean and train/lossMean, UFM keeps the sums', () => {
     const store = open(fixtureDb());
     expect(store.getSeries(3, 'train/epochLossMean', { buckets: 1000 }).points.map((p) => p.step)).toEqual([1, 2, 3, 4]);
     expect(store.getSeries(3, 'train/epochLoss', { buckets: 1000 }).points).toEqual([]);
+    // the evaluation loss of the deep run was its epoch's mean: same values, under the mean's key
+    const evalMean = store.getSeries(3, 'train/lossMean', { buckets: 1000 }).points;
+    const epochMean = new Map(store.getSeries(3, 'train/epochLossMean', { buckets: 1000 }).points.map((p) => [p.step, p.value]));
+    expect(evalMean.filter((p) => p.value !== null).length).toBeGreaterThan(0);
+    for (const p of evalMean) if (p.value !== null) expect(p.value).toBe(epochMean.get(p.step));
+    expect(store.getSeries(3, 'train/loss', { buckets: 1000 }).points).toEqual([]);
+    expect(store.getSeries(1, 'train/loss', { buckets: 1000 }).points.length).toBeGreaterThan(0);
     expect(store.getRun(3).summaries['train/epochLossMean']!.n).toBe(4);
     expect(store.getRun(3).summaries['train/epochLoss']).toBeUndefined();
     expect(store.getSeries(1, 'train/epochLoss', { buckets: 1000 }).points).toHaveLength(300);
@@ -92,7 +99,7 @@ describe('a database of the first release', () => {
   it('export -> import into a new database keeps the migrated configs', () => {
     const store = open(fixtureDb());
     const bundle = store.exportRuns();
-    expect(bundle.runs.map((r) => r.config['schemaVersion'])).toEqual([2, 2, 2, 2, 2]);
+    expect(bundle.runs.map((r) => r.config['schemaVersion'])).toEqual(Array(5).fill(CONFIG_SCHEMA_VERSION));
     const target = open(join(tmpDir(), 'target.sqlite'));
     const report = target.importRuns(JSON.parse(JSON.stringify(bundle)));
     expect(report.imported).toHaveLength(5);
@@ -123,7 +130,7 @@ describe('a database of the first release', () => {
     const run = store.getRun(5);
     expect(run.status, run.error ?? '').toBe('finished');
     const result = run.result as RunResult;
-    expect(result.config).toMatchObject({ schemaVersion: 2, optimizer: { name: 'gd', lr: 0.05 } });
+    expect(result.config).toMatchObject({ schemaVersion: CONFIG_SCHEMA_VERSION, optimizer: { name: 'gd', lr: 0.05 } });
     expect(result.history.map((h) => h.epoch)).toEqual([0, 250, 500, 750, 1000, 1250, 1500]);
     expect(result.final!.deltaOF).toBeLessThan(0.05);
   }, 120_000);

@@ -10,9 +10,12 @@
  *   2  optimisers are a union by name with only their own fields (UFM gd loses its ignored momentum, deep sgd
  *      states its momentum, 0.9 before); lossForm "supcon-mean" means SupContrast's mean over ALL anchors, and
  *      what version 1 called "supcon-mean" (mean over anchors with a positive) is "supcon-mean-positive-anchors".
+ *   3  no config field changes; one meaning per metric key: deep runs log their evaluation loss (the epoch's MEAN
+ *      batch loss) as train/lossMean, and train/loss is the UFM objective (a SUM over batches) only. The store
+ *      renames the series of deep runs stored before (store/stored-config.ts, renamedMetricKeys).
  */
 
-export const CONFIG_SCHEMA_VERSION = 2;
+export const CONFIG_SCHEMA_VERSION = 3;
 
 type Obj = Record<string, unknown>;
 
@@ -46,7 +49,10 @@ function v1ToV2(c: Obj): Obj {
   return out;
 }
 
-const STEPS: Record<number, (c: Obj) => Obj> = { 1: v1ToV2 };
+/** Version 2 -> 3: the config is unchanged (the metric keys of deep runs are renamed by the store). */
+const v2ToV3 = (c: Obj): Obj => ({ ...c, schemaVersion: 3 });
+
+const STEPS: Record<number, (c: Obj) => Obj> = { 1: v1ToV2, 2: v2ToV3 };
 
 /** The schema version a stored config was written with (none: 1). */
 export function storedConfigVersion(raw: unknown): number {

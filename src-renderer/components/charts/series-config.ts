@@ -1,4 +1,5 @@
 /** Lines (+ optional bands) as a Chart.js line-chart configuration with a linear (or log) epoch axis. */
+import { METRIC_MEANINGS } from '../../../src-main/api/schema/metric-keys';
 import { withAlpha } from '../../lib/colors';
 import type { ChartConfiguration, ChartDataset, RefLine } from './chart-setup';
 
@@ -18,28 +19,11 @@ export interface SeriesChartOptions {
   refLines?: RefLine[];
 }
 
-/**
- * What a stored metric key means, for the y-axis label (docs/user-guide.md, "Metric keys"). Loss keys differ
- * by how they combine an epoch's batches, so the label says which.
- */
-const METRIC_MEANINGS: Record<string, string> = {
-  'train/epochLoss': "sum of the epoch's batch losses (UFM objective)",
-  'train/epochLossMean': "mean of the epoch's batch losses (deep runs)",
-  'train/loss': 'loss at the evaluation (UFM: sum over batches; deep: mean over batches)',
-  'train/gap': 'loss minus the closed-form optimum L*',
-  'acc/ceTrain': 'CE linear classifier, balanced accuracy, train',
-  'acc/ceTest': 'CE linear classifier, balanced accuracy, test',
-};
+export { metricAxisLabel } from '../../../src-main/api/schema/metric-keys';
 
-/** What a loss key means (how it combines an epoch's batches), if it is one of them. */
+/** What a loss key means (how it combines an epoch's batches), if it is one of them (one meaning per key: metric-keys.ts). */
 export function metricMeaning(key: string): string | undefined {
   return METRIC_MEANINGS[key];
-}
-
-/** The y-axis label of a metric: its key, and what it means where that is not obvious. */
-export function metricAxisLabel(key: string): string {
-  const m = METRIC_MEANINGS[key];
-  return m ? `${key}: ${m}` : key;
 }
 
 /**
