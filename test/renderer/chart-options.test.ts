@@ -58,6 +58,8 @@ describe('final metrics table', () => {
     unmount();
     render(FinalTable, { props: { groups, band: 'std' } });
     expect(screen.getByText('0.1767 ± 0.28')).toBeTruthy();
+    // the seed that never reached the OF is named, not averaged away (median 0.02, |0.5 - 0.02| > 0.1)
+    expect(screen.getByTestId('seed-outlier').textContent).toBe('⚠ seed 2 far from the median');
   });
 });
 
