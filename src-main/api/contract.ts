@@ -184,8 +184,10 @@ export const methods = {
       issues: z.array(fieldIssueSchema),
       counts: z.array(z.number()).nullable(),
       analysis: z.object({ oneEpoch: conditionReportSchema, union: conditionReportSchema, binding: z.array(z.number()).nullable() }).nullable(),
+      /** Deep runs on a dataset: is it where the config says (checked as the form is typed; not an issue, it does not block)? */
+      dataset: z.object({ found: z.boolean(), message: z.string(), folder: z.string().nullable() }).nullable().optional(),
     }),
-    'validate a config (field issues), its class counts and the batch-condition analysis',
+    'validate a config (field issues), its class counts, the batch-condition analysis and where its dataset is',
   ),
   'runs.create': m(z.strictObject({ config: z.unknown(), name: z.string().max(200).optional() }), z.object({ id }), 'validate, store and queue a run'),
   'runs.cancel': m(z.strictObject({ id }), z.object({ ok: z.boolean() }), 'cancel a queued or running run'),

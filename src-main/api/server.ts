@@ -15,7 +15,7 @@ import { planReproduction, presetReports, reportForSweep, startReproduction } fr
 import { priorHistory } from '../runner/history';
 import { classCounts } from '../science/imbalance';
 import { analyseConfigBatchingBounded } from '../services/analysis';
-import { budgetCheck } from '../services/preflight';
+import { budgetCheck, datasetCheck } from '../services/preflight';
 import { slurmCollect, slurmSweeps } from './slurm';
 import type { RunService } from '../services/runs';
 import { APP_VERSION } from '../services/version';
@@ -142,10 +142,11 @@ export function createApi(ctx: ApiContext): Api {
       if (over.length) return { ok: false, issues: over, counts: null, analysis: null };
       // an embeddings run imports features: no class counts of ours, no batching to analyse
       if (parsed.kind === 'embeddings') return { ok: true, issues: [], counts: null, analysis: null };
+      const dataset = datasetCheck(parsed);
       // bounded (~100 ms): a big config gets fewer union epochs, or no analysis (scl-lab analyze-batching has it)
       const a = analyseConfigBatchingBounded(parsed, epochs);
-      if (a === null) return { ok: true, issues: [], counts, analysis: null };
-      return { ok: true, issues: [], counts: a.counts, analysis: { oneEpoch: a.oneEpoch, union: a.union, binding: a.binding } };
+      if (a === null) return { ok: true, issues: [], counts, analysis: null, dataset };
+      return { ok: true, issues: [], counts: a.counts, analysis: { oneEpoch: a.oneEpoch, union: a.union, binding: a.binding }, dataset };
     },
 
     'runs.create': ({ config, name }) => ({ id: service.submit(config, { name }) }),

@@ -1,4 +1,5 @@
 /** Over HTTP (`scl-lab serve`'s server): saved views and run names; bad input is HTTP 400 naming the field. */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src-main/api/serve';
@@ -69,5 +70,38 @@ describe('views.* and runs.rename over HTTP', () => {
     expect(res.status).toBe(400);
     res = await post('runs.rename', { id: 9999, name: 'x' });
     expect(res.status).toBe(404);
+  });
+});
+
+describe('runs.validate says where a deep run\'s dataset is, without blocking', () => {
+  const deep = (folder?: string) => ({
+    kind: 'deep', classes: 10, dim: 4,
+    dataset: { name: 'mnist', ...(folder ? { folder } : {}) },
+    model: { name: 'mlp', hidden: [8] },
+    imbalance: { profile: 'balanced', nMax: 4 },
+    relu: false, temperature: 0.5,
+    batching: { strategy: 'fixed', batchSize: 8 },
+    optimizer: { name: 'sgd', lr: 0.05, momentum: 0.9 }, epochs: 4, evalEvery: 2,
+  });
+
+  it('a folder without the files: found false, naming the folder and what is missing; ok stays true', async () => {
+    const empty = tempDir();
+    const r = await (await post('runs.validate', { config: deep(empty) })).json();
+    expect(r.issues).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(r.dataset).toMatchObject({ found: false, folder: empty });
+    expect(r.dataset.message).toContain(empty);
+    expect(r.dataset.message).toMatch(/train-images-idx3-ubyte/);
+  });
+
+  it('a folder with the files: found, and where', async () => {
+    const dir = join(tempDir(), 'mnist');
+    mkdirSync(dir);
+    for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) writeFileSync(join(dir, f), '');
+    const r = await (await post('runs.validate', { config: deep(dir) })).json();
+    expect(r.dataset).toEqual({ found: true, message: `mnist found in ${dir} (the folder given)`, folder: dir });
+    // a UFM run has no dataset to look for
+    const u = await (await post('runs.validate', { config: smallUfm })).json();
+    expect(u.dataset).toBeNull();
   });
 });

@@ -73,6 +73,25 @@ describe('New run: drafts, pasted configs, large sweeps', () => {
     expect((client.callsOf('runs.validate').at(-1)!.config as { dataset: { folder?: string } }).dataset.folder).toBeUndefined();
   });
 
+  it('shows where the dataset was found, or why not, as the folder is typed (without blocking Start)', async () => {
+    client.handlers['runs.validate'] = ({ config }) => {
+      const folder = (config as { dataset?: { folder?: string } }).dataset?.folder;
+      return {
+        ok: true, issues: [], counts: [8, 4, 4], analysis: okAnalysis,
+        dataset: folder === '/data/mnist' ? { found: true, message: 'mnist found in /data/mnist (the folder given)', folder } : { found: false, message: `mnist: ${folder} does not exist`, folder: folder ?? null },
+      };
+    };
+    renderWith(NewRunPage, client, { validateDelay: 0 });
+    await fireEvent.click(document.querySelector('input[type="radio"][value="deep"]')!);
+    const select = await waitFor(() => document.querySelector<HTMLSelectElement>('[data-field="dataset.name"] select')!);
+    await fireEvent.change(select, { target: { value: 'mnist' } });
+    await fireEvent.input(await waitFor(() => field('dataset.folder')), { target: { value: '/nope' } });
+    await waitFor(() => expect(screen.getByTestId('dataset-check').textContent).toBe('⚠ mnist: /nope does not exist'));
+    expect((screen.getByRole('button', { name: 'Start run' }) as HTMLButtonElement).disabled).toBe(false);
+    await fireEvent.input(field('dataset.folder'), { target: { value: '/data/mnist' } });
+    await waitFor(() => expect(screen.getByTestId('dataset-check').textContent).toBe('✓ mnist found in /data/mnist (the folder given)'));
+  });
+
   it('a sweep over 100 runs asks first; a button that is off says why', async () => {
     renderWith(NewRunPage, client, { validateDelay: 0 });
     await fireEvent.input(field('seed'), { target: { value: '0-59' } });
