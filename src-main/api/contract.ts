@@ -23,6 +23,9 @@ export const metricSummarySchema = z.object({
   nNonFinite: z.number(),
 });
 
+/** A saved view: a name for an app route whose query holds the view's whole state. */
+export const savedViewSchema = z.object({ id, name: z.string(), url: z.string(), createdAt: z.number() });
+
 /** One row of the runs table (no series, no result history: lists stay fast). */
 export const runRowSchema = z.object({
   id,
@@ -116,6 +119,11 @@ export const listQuerySchema = z.strictObject({
   /** Only these runs (e.g. the Compare page's selection): one call instead of one runs.get each. */
   ids: z.array(id).max(10_000).optional(),
   kind: runKindSchema.optional(),
+  /** Numeric / boolean conditions, e.g. { field: 'deltaOF', op: '<', value: 0.05 } (store/filters.ts). */
+  filters: z
+    .array(z.strictObject({ field: z.string().min(1).max(100), op: z.enum(['<', '<=', '>', '>=', '=', '!=']), value: z.union([z.number(), z.boolean(), z.string().max(200)]) }))
+    .max(20)
+    .optional(),
   limit: z.number().int().min(1).max(100_000).default(10_000),
   offset: z.number().int().min(0).default(0),
   orderBy: z.enum(['created', 'name', 'status', 'id', 'finished']).default('created'),
@@ -177,8 +185,10 @@ export const methods = {
       issues: z.array(fieldIssueSchema),
       counts: z.array(z.number()).nullable(),
       analysis: z.object({ oneEpoch: conditionReportSchema, union: conditionReportSchema, binding: z.array(z.number()).nullable() }).nullable(),
+      /** Deep runs on a dataset: is it where the config says (checked as the form is typed; not an issue, it does not block)? */
+      dataset: z.object({ found: z.boolean(), message: z.string(), folder: z.string().nullable() }).nullable().optional(),
     }),
-    'validate a config (field issues), its class counts and the batch-condition analysis',
+    'validate a config (field issues), its class counts, the batch-condition analysis and where its dataset is',
   ),
   'runs.create': m(z.strictObject({ config: z.unknown(), name: z.string().max(200).optional() }), z.object({ id }), 'validate, store and queue a run'),
   'runs.cancel': m(z.strictObject({ id }), z.object({ ok: z.boolean() }), 'cancel a queued or running run'),
@@ -202,6 +212,11 @@ export const methods = {
   'runs.setNotes': m(z.strictObject({ id, notes: z.string().max(20_000) }), z.object({ ok: z.boolean() }), 'set notes'),
   'runs.addTag': m(z.strictObject({ id, tag: z.string().min(1).max(100) }), z.object({ tags: z.array(z.string()) }), 'add a tag'),
   'runs.removeTag': m(z.strictObject({ id, tag: z.string().min(1).max(100) }), z.object({ tags: z.array(z.string()) }), 'remove a tag'),
+  'runs.rename': m(
+    z.strictObject({ id, name: z.string().max(200).nullable() }),
+    z.object({ ok: z.boolean() }),
+    'name a run (null or "" clears the name: the app then names it from its distinguishing config)',
+  ),
   'runs.metricKeys': m(z.strictObject({ id }), z.object({ keys: z.array(z.string()) }), 'scalar keys a run has'),
   'runs.series': m(
     z.strictObject({ runIds: z.array(id).min(1).max(500), key: z.string(), x0: z.number().optional(), x1: z.number().optional(), buckets: z.number().int().min(10).max(10_000).default(1000) }),
@@ -282,6 +297,13 @@ export const methods = {
     }),
     'the self-contained HTML report of a reproduction sweep (claims, charts, tables, configs), and its checks structured',
   ),
+  'views.list': m(z.strictObject({}), z.object({ views: z.array(savedViewSchema) }), 'the saved views (a name for an app URL with its whole view state), by name'),
+  'views.save': m(
+    z.strictObject({ name: z.string().min(1).max(200), url: z.string().min(3).max(8000) }),
+    savedViewSchema,
+    'save the app URL of a view under a name (an existing name gets the new URL)',
+  ),
+  'views.delete': m(z.strictObject({ name: z.string().min(1).max(200) }), z.object({ ok: z.boolean() }), 'delete a saved view'),
 } as const;
 
 export type Methods = typeof methods;

@@ -16,7 +16,7 @@ import { priorHistory } from '../runner/history';
 import { classCounts } from '../science/imbalance';
 import { analyseConfigBatchingBounded } from '../services/analysis';
 import { summarizeRuns } from '../services/summarize';
-import { budgetCheck } from '../services/preflight';
+import { budgetCheck, datasetCheck } from '../services/preflight';
 import { slurmCollect, slurmSweeps } from './slurm';
 import type { RunService } from '../services/runs';
 import { APP_VERSION } from '../services/version';
@@ -103,7 +103,7 @@ function partialCounts(raw: unknown): number[] | null {
 }
 
 function listQuery(q: In<'runs.list'>): ListRunsQuery {
-  return { status: q.status, tag: q.tag, text: q.text, sweepId: q.sweepId, ids: q.ids, kind: q.kind };
+  return { status: q.status, tag: q.tag, text: q.text, sweepId: q.sweepId, ids: q.ids, kind: q.kind, filters: q.filters };
 }
 
 export function createApi(ctx: ApiContext): Api {
@@ -143,10 +143,11 @@ export function createApi(ctx: ApiContext): Api {
       if (over.length) return { ok: false, issues: over, counts: null, analysis: null };
       // an embeddings run imports features: no class counts of ours, no batching to analyse
       if (parsed.kind === 'embeddings') return { ok: true, issues: [], counts: null, analysis: null };
+      const dataset = datasetCheck(parsed);
       // bounded (~100 ms): a big config gets fewer union epochs, or no analysis (scl-lab analyze-batching has it)
       const a = analyseConfigBatchingBounded(parsed, epochs);
-      if (a === null) return { ok: true, issues: [], counts, analysis: null };
-      return { ok: true, issues: [], counts: a.counts, analysis: { oneEpoch: a.oneEpoch, union: a.union, binding: a.binding } };
+      if (a === null) return { ok: true, issues: [], counts, analysis: null, dataset };
+      return { ok: true, issues: [], counts: a.counts, analysis: { oneEpoch: a.oneEpoch, union: a.union, binding: a.binding }, dataset };
     },
 
     'runs.create': ({ config, name }) => ({ id: service.submit(config, { name }) }),
@@ -180,6 +181,11 @@ export function createApi(ctx: ApiContext): Api {
     'runs.addTag': ({ id, tag }) => ({ tags: [...service.addTag(id, tag)] }),
 
     'runs.removeTag': ({ id, tag }) => ({ tags: [...service.removeTag(id, tag)] }),
+
+    'runs.rename': ({ id, name }) => {
+      store.renameRun(id, name);
+      return { ok: true };
+    },
 
     'runs.metricKeys': ({ id }) => {
       store.getRun(id);
@@ -312,6 +318,15 @@ export function createApi(ctx: ApiContext): Api {
           chart: { metric: p.preset.chart.metric, label: p.preset.chart.label },
         })),
       };
+    },
+
+    'views.list': () => ({ views: store.listViews() }),
+
+    'views.save': ({ name, url }) => store.saveView(name, url),
+
+    'views.delete': ({ name }) => {
+      store.deleteView(name);
+      return { ok: true };
     },
   };
 

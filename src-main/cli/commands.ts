@@ -324,6 +324,41 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
     });
 
   program
+    .command('rename <id> <name>')
+    .description('name a run ("" clears the name: the app then names it from its distinguishing config)')
+    .option(...dbOption)
+    .action((id: string, name: string, opts) => {
+      const store = openDb(opts);
+      try {
+        // a UsageError, not commander's InvalidArgumentError: thrown from an action, that one exits 2 silently
+        const runId = Number(id);
+        if (!Number.isInteger(runId) || runId < 1) throw new UsageError(`"${id}" is not a run id (a whole number >= 1)`);
+        store.renameRun(runId, name);
+        const now = store.getRun(runId).name;
+        out(now === null ? `run ${runId}: name cleared` : `run ${runId}: ${now}`);
+      } finally {
+        store.close();
+      }
+    });
+
+  program
+    .command('views')
+    .description('list the saved views (names for app URLs with a Compare or claim view\'s whole state)')
+    .option('--json', 'print one JSON array')
+    .option(...dbOption)
+    .action((opts) => {
+      const store = openDb(opts, true);
+      try {
+        const views = store.listViews();
+        if (opts.json) out(JSON.stringify(views));
+        else if (!views.length) out('no saved views');
+        else for (const v of views) out(`${v.name}\t${v.url}`);
+      } finally {
+        store.close();
+      }
+    });
+
+  program
     .command('notes <id> <text>')
     .description("set a run's notes")
     .option(...dbOption)

@@ -29,6 +29,7 @@ export const PRELOAD_METHOD_NAMES = [
   'runs.setNotes',
   'runs.addTag',
   'runs.removeTag',
+  'runs.rename',
   'runs.metricKeys',
   'runs.series',
   'runs.history',
@@ -44,6 +45,9 @@ export const PRELOAD_METHOD_NAMES = [
   'reproduce.presets',
   'reproduce.start',
   'reproduce.report',
+  'views.list',
+  'views.save',
+  'views.delete',
 ] as const satisfies readonly MethodName[];
 
 export const PRELOAD_EVENT_NAMES = ['run.status', 'run.progress', 'run.eval', 'metrics.flushed', 'runs.changed'] as const satisfies readonly EventName[];

@@ -43,6 +43,23 @@ function fileIssue(field: string, file: string): ConfigIssue | null {
   return null;
 }
 
+/**
+ * Where a deep run's dataset would be read from, checked as the form is typed (runs.validate): found (folder and
+ * how), or why not (the folder, the files it lacks). It never blocks validation: creating the run checks again.
+ */
+export function datasetCheck(config: RunConfig): { found: boolean; message: string; folder: string | null } | null {
+  if (config.kind !== 'deep' || config.dataset.name === 'synthetic') return null;
+  const ds = config.dataset;
+  try {
+    const loc = findDataset(ds.name, ds.folder);
+    const how = loc.source === 'folder' ? 'the folder given' : loc.source === 'env' ? '$SCL_LAB_DATA' : 'the system package folder';
+    return { found: true, message: `${ds.name} found in ${loc.folder} (${how})`, folder: loc.folder };
+  } catch (e) {
+    if (!(e instanceof DataError)) throw e;
+    return { found: false, message: e.message, folder: ds.folder ?? null };
+  }
+}
+
 export function preflight(config: RunConfig): void {
   const issues: ConfigIssue[] = budgetCheck(config);
   if (config.kind === 'embeddings') {

@@ -96,11 +96,11 @@ export class RunService {
     return id;
   }
 
-  /** A sweep spec: every cell validated before anything is stored, then all queued under one sweep id. */
+  /** A sweep spec: every cell validated before anything is stored, then all queued under one sweep id (unnamed: named after its grid). */
   sweep(raw: unknown, source?: string): { sweepId: number; runIds: number[] } {
     const { spec, cells } = expandSweep(raw, source);
     for (const c of cells) preflight(c.config); // all or nothing
-    const sweepId = this.store.createSweep(spec.name ?? `sweep of ${cells.length} runs`, spec);
+    const sweepId = this.store.createSweep(spec.name ?? defaultSweepName(spec, cells.length), spec);
     // one batch: the thread budget shares the cores between all the sweep's runs
     const runIds = this.runner.batch(() =>
       cells.map((c) =>
@@ -181,4 +181,12 @@ export class RunService {
     this.store.removeTag(id, tag);
     return this.store.getRun(id).tags;
   }
+}
+
+/** An unnamed sweep's name, from its spec: "relu × batching.binding × 3 seeds (12 runs)". */
+export function defaultSweepName(spec: { grid: Record<string, unknown[]>; seeds?: number[] }, runs: number): string {
+  const parts = Object.entries(spec.grid).map(([k, v]) => (v.length === 1 ? `${k}=${JSON.stringify(v[0])}` : k));
+  const seeds = spec.seeds?.length ?? 1;
+  if (seeds > 1) parts.push(`${seeds} seeds`);
+  return `${parts.length ? parts.join(' × ') : 'sweep'} (${runs} run${runs === 1 ? '' : 's'})`;
 }

@@ -199,6 +199,16 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'sweeps scheduled on a cluster (Slurm) and their array tasks',
     up: (db) => db.exec(CLUSTER_SCHEMA),
   },
+  {
+    version: 6,
+    name: 'saved views (a named app URL: a Compare or claim view with its whole state)',
+    up: (db) =>
+      db.exec(`CREATE TABLE saved_views(
+        id         INTEGER PRIMARY KEY,
+        name       TEXT NOT NULL UNIQUE,
+        url        TEXT NOT NULL,
+        created_at INTEGER NOT NULL)`),
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,4 +1,5 @@
 import type { StoreContext } from './context';
+import { filterSql } from './filters';
 import { StoreError } from './errors';
 import { judge, type LivenessOptions } from './liveness';
 import { assertStatus } from './runs';
@@ -197,6 +198,11 @@ function buildWhere(q: ListRunsQuery): { sql: string; params: unknown[] } {
     where.push('r.config_hash = ?');
     params.push(q.configHash);
   }
+  (q.filters ?? []).forEach((f, i) => {
+    const c = filterSql(f, i);
+    where.push(c.sql);
+    params.push(...c.params);
+  });
   return { sql: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 

@@ -191,6 +191,21 @@ export function setNotes(ctx: StoreContext, id: number, notes: string | null): v
   if (changed === 0) throw new StoreError('NOT_FOUND', `run ${id} does not exist in ${ctx.file}`);
 }
 
+export const MAX_RUN_NAME_LENGTH = 200;
+
+/** Give a run a name (null or "" clears it: the app then names it from its distinguishing config). */
+export function renameRun(ctx: StoreContext, id: number, name: string | null): void {
+  ctx.assertWritable('rename a run');
+  if (name !== null && typeof name !== 'string') throw new StoreError('INVALID', 'name: expected a string or null');
+  const n = name === null ? null : name.trim();
+  if (n !== null && n.length > MAX_RUN_NAME_LENGTH) {
+    throw new StoreError('INVALID', `name: at most ${MAX_RUN_NAME_LENGTH} characters, got ${n.length}`);
+  }
+  if (n !== null && /[\u0000-\u001f\u007f]/.test(n)) throw new StoreError('INVALID', 'name: must not contain control characters (newlines, tabs)');
+  const changed = ctx.stmt('UPDATE runs SET name = ? WHERE id = ?').run(n === '' ? null : n, id).changes;
+  if (changed === 0) throw new StoreError('NOT_FOUND', `run ${id} does not exist in ${ctx.file}`);
+}
+
 export function normaliseTag(tag: string): string {
   const t = typeof tag === 'string' ? tag.trim() : '';
   if (t === '' || t.length > MAX_TAG_LENGTH) {

@@ -21,6 +21,7 @@ import { countRuns, getRun, getRunByUuid, listRuns, seedGroups } from './run-que
 import * as runs from './runs';
 import { firstStepAtOrBelow, getSeries, getSeriesMany, getSnapshot, getSnapshots, metricKeys, snapshotSteps } from './series';
 import { createSweep, getSweep, listSweeps } from './sweeps';
+import { deleteView, listViews, saveView, type SavedView } from './views';
 import type {
   CheckReport, Checkpoint, CreateRunInput, EndStatus, FinishInfo, HeartbeatInfo, ListRunsQuery, RunRecord, SeedGroup, Series,
   SeriesQuery, Snapshot, StartInfo, Sweep, WalCheckpointResult,
@@ -123,6 +124,19 @@ export class Store {
   }
   countRuns(q: ListRunsQuery = {}): number {
     return countRuns(this.ctx, q);
+  }
+  renameRun(id: number, name: string | null): void {
+    runs.renameRun(this.ctx, id, name);
+  }
+  // ---- saved views ----
+  saveView(name: string, url: string): SavedView {
+    return saveView(this.ctx, name, url);
+  }
+  listViews(): SavedView[] {
+    return listViews(this.ctx);
+  }
+  deleteView(name: string): void {
+    deleteView(this.ctx, name);
   }
   setNotes(id: number, notes: string | null): void {
     runs.setNotes(this.ctx, id, notes);

@@ -96,6 +96,8 @@ export interface ListRunsQuery {
   /** Only these run ids (any order; unknown ids are simply absent from the result). */
   readonly ids?: readonly number[];
   readonly kind?: RunKind;
+  /** Numeric / boolean conditions (store/filters.ts), compiled to parameterised SQL. */
+  readonly filters?: readonly import('./filters').RunFilter[];
   readonly includeDeleted?: boolean;
   /** Only runs in the trash (soft-deleted). */
   readonly onlyDeleted?: boolean;

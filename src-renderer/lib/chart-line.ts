@@ -11,4 +11,6 @@ export interface Line {
   /** A shaded band (min/max of decimated buckets, or mean ± std over seeds). */
   band?: { x: number; lo: number | null; hi: number | null }[];
   width?: number;
+  /** false: drawn, but not listed in the legend (e.g. a group's individual seed curves). */
+  legend?: boolean;
 }

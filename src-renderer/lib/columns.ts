@@ -1,5 +1,5 @@
 /** Columns of the runs table: header, width, how to read, sort and show a run (or a seed group). */
-import { fmtMeanStd, fmtNum } from './format';
+import { fmtDate, fmtDuration, fmtMeanStd, fmtNum, fmtValue } from './format';
 import { batchingLabel, cfg, classesOf, imbalanceLabel, imbalanceRatio, lastMetric, reluLabel, runTitle, type RunRow } from './run-fields';
 import { meanStd } from './stats';
 
@@ -26,7 +26,7 @@ function metricColumn(id: string, key: string, label: string, title: string): Co
     id,
     label,
     title: `${title} (${key}, latest)`,
-    width: 112,
+    width: 88,
     numeric: true,
     value: (r) => lastMetric(r, key),
     text: (r) => fmtNum(lastMetric(r, key), 4),
@@ -57,7 +57,7 @@ export const COLUMNS: Column[] = [
     },
   },
   { id: 'id', label: 'ID', width: 48, numeric: true, value: (r) => r.id, text: (r) => String(r.id), groupText: () => '' },
-  { id: 'name', label: 'Name', width: 180, value: (r) => runTitle(r).toLowerCase(), text: runTitle },
+  { id: 'name', label: 'Name', width: 250, value: (r) => runTitle(r).toLowerCase(), text: runTitle },
   { id: 'kind', label: 'Kind', width: 48, value: (r) => r.kind, text: (r) => r.kind },
   { id: 'classes', label: 'k', title: 'classes', width: 36, numeric: true, value: classesOf, text: (r) => fmtNum(classesOf(r)) },
   { id: 'relu', label: 'ReLU', width: 48, value: reluLabel, text: reluLabel },
@@ -91,6 +91,50 @@ export const COLUMNS: Column[] = [
     groupText: (rs) => [...new Set(rs.flatMap((r) => r.tags))].join(', '),
   },
 ];
+
+const duration = (r: RunRow): number | null => (r.startedAt && r.finishedAt ? (r.finishedAt - r.startedAt) / 1000 : null);
+
+/** Columns the chooser can add (hidden by default). */
+export const EXTRA_COLUMNS: Column[] = [
+  { id: 'created', label: 'Created', width: 128, value: (r) => r.createdAt, text: (r) => fmtDate(r.createdAt) },
+  { id: 'duration', label: 'Duration', width: 90, numeric: true, value: duration, text: (r) => fmtDuration(duration(r)) },
+  metricColumn('nccTest', 'acc/nccTest', 'NCC acc (test)', 'nearest-class-centre accuracy, test'),
+  metricColumn('ceTrain', 'acc/ceTrain', 'CE acc (train)', "CE runs: balanced train accuracy of the run's linear classifier"),
+  metricColumn('cosMean', 'geom/cosMean', 'mean cos', 'mean cosine between class means'),
+  metricColumn('normRatio', 'geom/normRatio', 'norm ratio', 'max / min norm of the class means'),
+  metricColumn('gap', 'train/gap', 'Gap', 'loss minus the closed-form optimum L*'),
+];
+
+export const DEFAULT_COLUMN_IDS: readonly string[] = COLUMNS.map((c) => c.id);
+const CONFIG_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** A column of any config field, by dotted path (`config:optimizer.lr`). */
+export function configColumn(path: string): Column | null {
+  if (!CONFIG_PATH.test(path)) return null;
+  const read = (r: RunRow) => cfg(r, path);
+  return {
+    id: `config:${path}`,
+    label: path.split('.').pop()!,
+    title: `config ${path}`,
+    width: 96,
+    value: (r) => {
+      const v = read(r);
+      return typeof v === 'number' || typeof v === 'string' ? v : v === undefined ? null : JSON.stringify(v);
+    },
+    text: (r) => fmtValue(read(r)),
+  };
+}
+
+const KNOWN = new Map([...COLUMNS, ...EXTRA_COLUMNS].map((c) => [c.id, c]));
+export const ALL_COLUMNS: readonly Column[] = [...KNOWN.values()];
+
+/** Column ids (as stored in the table's preferences) to columns, unknown ids left out. */
+export function columnsFor(ids: readonly string[]): Column[] {
+  return ids.flatMap((id) => {
+    const c = KNOWN.get(id) ?? (id.startsWith('config:') ? configColumn(id.slice(7)) : null);
+    return c ? [c] : [];
+  });
+}
 
 export const COLUMN_BY_ID = new Map(COLUMNS.map((c) => [c.id, c]));
 

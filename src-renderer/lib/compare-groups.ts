@@ -35,8 +35,11 @@ export function compareGroups(runs: readonly RunRow[], bySeed: boolean): Compare
   const diff = differingKeys(groups.map((g) => g.runs[0]!.config));
   const flats = groups.map((g) => flatten(g.runs[0]!.config));
   return groups.map((g, i) => {
-    const parts = diff.slice(0, 3).map((k) => `${k.split('.').pop()}=${fmtValue(flats[i]![k])}`);
-    const desc = parts.length && diff.length <= 3 ? parts.join(', ') : null;
+    // legends from the keys that differ (at most 4 named; more are counted), never from long run names
+    const named = diff.length <= 4 ? diff : diff.slice(0, 3);
+    const parts = named.map((k) => `${k.split('.').pop()}=${fmtValue(flats[i]![k])}`);
+    if (diff.length > named.length) parts.push(`+${diff.length - named.length} more keys`);
+    const desc = parts.length ? parts.join(', ') : null;
     const first = g.runs[0]!;
     const label = g.runs.length > 1 ? (desc ?? runTitle(first)) : desc ? `${desc} · #${first.id}` : runTitle(first);
     return { key: g.key, label, runs: g.runs };

@@ -40,3 +40,27 @@ export function histogram(values: readonly number[], lo = -1, hi = 1, bins = 40)
 export function diffMatrix(a: readonly number[], b: readonly number[]): number[] | null {
   return a.length === b.length ? a.map((v, i) => v - b[i]!) : null;
 }
+
+/** Colour-scale choices of a cosine heatmap: fitted to the references (default), fixed, or fitted to the data. */
+export type HeatScale = 'refs' | 'data' | '1' | '0.5' | '0.25';
+
+export const HEAT_SCALES: { id: HeatScale; label: string }[] = [
+  { id: 'refs', label: 'fit ETF / OF (±3/(k−1))' },
+  { id: 'data', label: 'fit the data' },
+  { id: '1', label: '±1' },
+  { id: '0.5', label: '±0.5' },
+  { id: '0.25', label: '±0.25' },
+];
+
+/**
+ * The colour range (white at 0 = OF, blue at -range, red at +range) of a heatmap: 'refs' puts the ETF value
+ * -1/(k-1) a third of the way to full blue, so at k = 10 an ETF (-0.11) is clearly blue next to an OF (white);
+ * 'data' fits the largest |off-diagonal| value. Always within [0.05, 1], two significant digits.
+ */
+export function heatRange(scale: HeatScale, k: number, data: readonly number[] | null = null): number {
+  let r: number;
+  if (scale === 'refs') r = 3 * Math.abs(etfCosine(k));
+  else if (scale === 'data') r = data && k > 1 ? Math.max(...offDiagonal(data, k).map(Math.abs)) : 1;
+  else r = Number(scale);
+  return Number(Math.min(1, Math.max(0.05, r || 1)).toPrecision(2));
+}

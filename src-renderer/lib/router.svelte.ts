@@ -1,11 +1,15 @@
-/** Hash routing: #/runs, #/new[?from=ID], #/run/ID, #/compare?ids=1,2,3, #/claim?sweep=ID&x=..., #/reproduce[?sweep=ID], #/trash. */
+/**
+ * Hash routing: #/runs, #/new[?from=ID], #/run/ID, #/compare?ids=1,2,3[&view state], #/claim?sweep=ID&x=...,
+ * #/reproduce[?sweep=ID], #/trash. A page that keeps its state in the URL (Compare: metrics, bands, heatmaps;
+ * Claim: run set and pickers) gets it back from the query, so a copied or saved URL reopens the same view.
+ */
 import { claimQuery, parseClaimQuery, type ClaimState } from './claim';
 
 export type Route =
   | { page: 'runs' }
   | { page: 'new'; from?: number }
   | { page: 'run'; id: number }
-  | { page: 'compare'; ids: number[] }
+  | { page: 'compare'; ids: number[]; params?: Record<string, string> }
   /** The claim view: its whole state (run set, pickers) is in the query, so a saved URL reopens it identically. */
   | { page: 'claim'; claim: ClaimState }
   | { page: 'reproduce'; sweep?: number }
@@ -27,7 +31,8 @@ export function parseHash(hash: string): Route {
       .split(',')
       .map(Number)
       .filter((n) => Number.isInteger(n) && n > 0);
-    return { page: 'compare', ids };
+    const params = Object.fromEntries([...q.entries()].filter(([key]) => key !== 'ids'));
+    return Object.keys(params).length ? { page: 'compare', ids, params } : { page: 'compare', ids };
   }
   if (parts[0] === 'claim') return { page: 'claim', claim: parseClaimQuery(q) };
   if (parts[0] === 'reproduce') {
@@ -47,7 +52,7 @@ export function href(r: Route): string {
     case 'run':
       return `#/run/${r.id}`;
     case 'compare':
-      return `#/compare?ids=${r.ids.join(',')}`;
+      return `#/compare?ids=${r.ids.join(',')}${r.params && Object.keys(r.params).length ? `&${new URLSearchParams(r.params).toString()}` : ''}`;
     case 'claim': {
       const q = claimQuery(r.claim);
       return q ? `#/claim?${q}` : '#/claim';

@@ -55,8 +55,34 @@ export function reluLabel(row: RunRow): string {
   return r === true ? 'ReLU' : r === false ? 'no' : '–';
 }
 
-export function runTitle(row: Pick<RunRow, 'id' | 'name'>): string {
-  return row.name?.trim() ? row.name : `run ${row.id}`;
+/**
+ * The name of an unnamed run, from the config fields that tell runs apart, e.g. "UFM+ step R=10 fixed 4 +bind
+ * seed 0", "resnet18 cifar10 SCL fixed 256 seed 1", "embeddings feats.npy". The temperature shows when it is not 1.
+ */
+export function autoName(row: Pick<RunRow, 'kind' | 'config' | 'seed'>): string {
+  const r = row as RunRow;
+  const parts: string[] = [];
+  if (row.kind === 'embeddings') {
+    const f = cfg(r, 'file');
+    return `embeddings ${typeof f === 'string' ? (f.split(/[\\/]/).pop() ?? f) : ''}`.trim();
+  }
+  if (row.kind === 'deep') {
+    const model = cfg(r, 'model.name');
+    const data = cfg(r, 'dataset.name');
+    const loss = cfg(r, 'loss');
+    parts.push(typeof model === 'string' ? model : 'deep', typeof data === 'string' ? data : '', loss === 'ce' ? 'CE' : 'SCL');
+  } else parts.push(cfg(r, 'relu') === true ? 'UFM+' : 'UFM');
+  parts.push(imbalanceLabel(r), batchingLabel(r));
+  const t = num(cfg(r, 'temperature'));
+  if (t !== null && t !== 1) parts.push(`τ=${t}`);
+  parts.push(`seed ${row.seed}`);
+  return parts.filter((p) => p && p !== '?').join(' ');
+}
+
+/** A run's name, or one made from its distinguishing config (never "run 3"). */
+export function runTitle(row: Pick<RunRow, 'id' | 'name'> & Partial<Pick<RunRow, 'kind' | 'config' | 'seed'>>): string {
+  if (row.name?.trim()) return row.name;
+  return row.kind && row.config && typeof row.seed === 'number' ? autoName(row as RunRow) : `run ${row.id}`;
 }
 
 /** Latest value of a metric from the summaries (null if never logged or non-finite). */

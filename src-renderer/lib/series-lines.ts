@@ -1,7 +1,12 @@
-/** Contract series -> chart lines: one run as is (decimated buckets keep a min..max band), seed groups as mean ± std. */
+/**
+ * Contract series -> chart lines: one run as is (decimated buckets keep a min..max band); seed groups as a
+ * centre line with a band (mean ± std, median with min–max or interquartile range), clipped to the metric's
+ * bounds, optionally with every seed's own curve drawn thin beneath it.
+ */
 import type { Series } from '../../src-main/api/contract';
 import type { Line } from './chart-line';
-import { meanStd } from './stats';
+import { withAlpha } from './colors';
+import { band, BAND_LABELS, seedSummary, type BandMode } from './stats';
 
 export type { Series };
 
@@ -18,8 +23,15 @@ export function runLine(s: Series, label: string, color: string): Line {
   };
 }
 
-/** Mean line with a ± 1 std band over the runs of a seed group, step by step. */
-export function groupLine(series: readonly Series[], label: string, color: string): Line {
+export interface GroupLineOptions {
+  band?: BandMode;
+  /** The metric's bounds: the band never leaves them (Delta_OF >= 0). */
+  bounds?: { lower?: number; upper?: number };
+}
+
+/** Centre line with a band over the runs of a seed group, step by step (default: mean ± 1 std). */
+export function groupLine(series: readonly Series[], label: string, color: string, o: GroupLineOptions = {}): Line {
+  const mode = o.band ?? 'std';
   const byStep = new Map<number, (number | null)[]>();
   for (const s of series)
     for (const p of s.points) {
@@ -28,18 +40,25 @@ export function groupLine(series: readonly Series[], label: string, color: strin
       else byStep.set(p.step, [p.value]);
     }
   const steps = [...byStep.keys()].sort((a, b) => a - b);
-  const stats = steps.map((x) => ({ x, ...meanStd(byStep.get(x)!) }));
+  const stats = steps.map((x) => ({ x, ...band(seedSummary(byStep.get(x)!), mode, o.bounds) }));
   return {
-    label: `${label} (n=${series.length}, mean ± std)`,
+    label: `${label} (n=${series.length}, ${BAND_LABELS[mode]})`,
     color,
     width: 2,
-    points: stats.map((s) => ({ x: s.x, y: s.mean })),
-    band: stats.map((s) => ({
-      x: s.x,
-      lo: s.mean === null ? null : s.mean - (s.std ?? 0),
-      hi: s.mean === null ? null : s.mean + (s.std ?? 0),
-    })),
+    points: stats.map((s) => ({ x: s.x, y: s.y })),
+    band: stats.map((s) => ({ x: s.x, lo: s.lo, hi: s.hi })),
   };
+}
+
+/** Every seed's own curve, thin and faint in the group's colour, left out of the legend. */
+export function seedLines(series: readonly Series[], label: string, color: string): Line[] {
+  return series.map((s) => ({
+    label: `${label}: run #${s.runId}`,
+    color: withAlpha(color, 0.45),
+    width: 1,
+    legend: false,
+    points: s.points.map((p) => ({ x: p.step, y: p.value })),
+  }));
 }
 
 /** "N of M points" numbers when any series is decimated, else null. */
@@ -56,4 +75,39 @@ export function appendSeries(old: Series, more: Series): Series {
   const last = old.points.length ? old.points[old.points.length - 1]!.step : -Infinity;
   const add = more.points.filter((p) => p.step > last);
   return { ...old, points: [...old.points, ...add], total: old.total + add.length };
+}
+
+/** x axis of a metric chart: the epoch (linear or log), or the index of the evaluation (0, 1, 2...). */
+export type XMode = 'epoch' | 'logEpoch' | 'eval';
+
+/** The series with `step` replaced by the evaluation index when the x axis counts evaluations. */
+export function withX(series: readonly Series[], mode: XMode): Series[] {
+  if (mode !== 'eval') return [...series];
+  return series.map((s) => ({ ...s, points: s.points.map((p, i) => ({ ...p, step: i })) }));
+}
+
+/**
+ * Exponential moving average (debiased, as TensorBoard's smoothing) of a line and its band: weight 0 leaves it
+ * as it is; gaps (null) restart nothing and stay gaps.
+ */
+export function smoothLine(l: Line, weight: number): Line {
+  if (!(weight > 0)) return l;
+  const ema = (ys: (number | null)[]): (number | null)[] => {
+    let acc = 0;
+    let norm = 0;
+    return ys.map((y) => {
+      if (y === null || !Number.isFinite(y)) return y;
+      acc = weight * acc + (1 - weight) * y;
+      norm = weight * norm + (1 - weight);
+      return acc / norm;
+    });
+  };
+  const ys = ema(l.points.map((p) => p.y));
+  const lo = l.band ? ema(l.band.map((b) => b.lo)) : [];
+  const hi = l.band ? ema(l.band.map((b) => b.hi)) : [];
+  return {
+    ...l,
+    points: l.points.map((p, i) => ({ x: p.x, y: ys[i]! })),
+    band: l.band?.map((b, i) => ({ x: b.x, lo: lo[i]!, hi: hi[i]! })),
+  };
 }

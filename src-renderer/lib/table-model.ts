@@ -1,5 +1,5 @@
 /** The rows the runs table shows: runs, or seed groups (same configHash) with their runs when expanded. */
-import { COLUMN_BY_ID } from './columns';
+import { columnsFor, type Column } from './columns';
 import type { RunRow } from './run-fields';
 
 export type TableRow =
@@ -34,7 +34,7 @@ export function rowIds(r: TableRow): number[] {
 }
 
 export function buildRows(runs: readonly RunRow[], opts: ViewOptions): TableRow[] {
-  const col = opts.sort ? COLUMN_BY_ID.get(opts.sort.column) : undefined;
+  const col = opts.sort ? columnsFor([opts.sort.column])[0] : undefined;
   const desc = opts.sort?.descending ?? false;
   const sortRuns = (xs: RunRow[]): RunRow[] => {
     if (!col) return xs;
@@ -70,4 +70,15 @@ export function buildRows(runs: readonly RunRow[], opts: ViewOptions): TableRow[
     if (expanded) for (const run of sortRuns(rs.slice())) rows.push({ kind: 'run', key: `c${run.id}`, run, child: true });
   }
   return rows;
+}
+
+/**
+ * A plain search of the runs table: every word must appear in what the row shows (its cells, e.g. "R=100",
+ * "fixed 4 +bind", the made-up name of an unnamed run) or in its name, notes, tags, uuid or config JSON.
+ */
+export function matchesShown(r: RunRow, query: string, columns: readonly Column[]): boolean {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (!words.length) return true;
+  const hay = [...columns.map((c) => c.text(r)), r.name ?? '', r.notes ?? '', r.tags.join(' '), r.uuid, JSON.stringify(r.config)].join('\n').toLowerCase();
+  return words.every((w) => hay.includes(w));
 }

@@ -166,7 +166,7 @@ describe('the app in Chromium against scl-lab serve (needs /usr/bin/chromium: ap
     await page.locator('[data-compare-ready="true"]').waitFor({ timeout: 20_000 });
     await page.getByRole('table', { name: 'Final metrics' }).getByText('relu=true').waitFor();
     await page.getByRole('table', { name: 'Final metrics' }).getByText('relu=false').waitFor();
-    const ink = await inkedPixels(page, 'section[aria-label="geom/deltaOF"] canvas');
+    const ink = await inkedPixels(page, 'section[aria-label="ΔOF"] canvas');
     expect(ink.inked).toBeGreaterThan(1000);
     // side-by-side heatmaps and their difference
     await page.getByRole('region', { name: 'Difference A − B' }).waitFor();

@@ -54,6 +54,7 @@ describe('explicit batches in the sweep builder', () => {
 describe('New run form: explicit batches', () => {
   let client: FakeClient;
   beforeEach(() => {
+    localStorage.clear(); // the New run page keeps a draft across reloads: each test starts from the example
     client = fakeClient({
       'runs.validate': () => ({ ok: true, issues: [], counts: [20, 20, 2, 2], analysis: okAnalysis }),
       'runs.create': () => ({ id: 42 }),

@@ -17,6 +17,7 @@ function control(path: string): HTMLInputElement | HTMLSelectElement {
 describe('New run form: L-BFGS and the stop rule', () => {
   let client: FakeClient;
   beforeEach(() => {
+    localStorage.clear(); // the New run page keeps a draft across reloads: each test starts from the example
     FakeChart.instances = [];
     client = fakeClient({
       'runs.validate': () => ({ ok: true, issues: [], counts: [20, 20, 2, 2], analysis: okAnalysis }),

@@ -23,6 +23,7 @@ function countsChartData(): number[] {
 describe('New run form', () => {
   let client: FakeClient;
   beforeEach(() => {
+    localStorage.clear(); // the New run page keeps a draft across reloads: each test starts from the example
     FakeChart.instances = [];
     client = fakeClient({
       'runs.validate': () => ({ ok: true, issues: [], counts: [20, 20, 2, 2], analysis: okAnalysis }),

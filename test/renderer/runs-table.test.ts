@@ -48,6 +48,7 @@ describe('runs table (component)', () => {
 describe('Runs page', () => {
   let client: ReturnType<typeof fakeClient>;
   beforeEach(() => {
+    localStorage.clear(); // the table keeps its state across reloads: each test starts afresh
     client = fakeClient({
       // pages like the server: the table loads the newest 200 first, then the rest
       'runs.list': ({ limit = 10_000, offset = 0 }) => ({ runs: runs10k.slice(offset, offset + limit), total: 10_000 }),
@@ -69,6 +70,64 @@ describe('Runs page', () => {
     expect(rowOf(10_000)).toBeTruthy();
     // latest metrics from the summaries
     expect(within(rowOf(10_000)).getByText('10')).toBeTruthy(); // ΔOF 0.001 * 10000 (relu run)
+  });
+
+  it('gives the table the side panel\'s width until a run is selected (no empty 270 px panel)', async () => {
+    renderWith(RunsPage, client, {});
+    await screen.findByText(/^10,000 runs/);
+    expect(screen.queryByRole('complementary', { name: 'Run details' })).toBeNull();
+    expect(screen.getByText(/Select a run for its details/)).toBeTruthy();
+    await fireEvent.click(rowOf(9998));
+    expect(await screen.findByRole('complementary', { name: 'Run details' })).toBeTruthy();
+    expect(screen.queryByText(/Select a run for its details/)).toBeNull();
+  });
+
+  it('sends "deltaOF < 0.05, relu = true" as filters (compiled to SQL by the store), other text as a search', async () => {
+    renderWith(RunsPage, client, {});
+    await screen.findByText(/^10,000 runs/);
+    await fireEvent.input(screen.getByLabelText('Search runs'), { target: { value: 'deltaOF < 0.05, relu = true' } });
+    await waitFor(() => expect(client.callsOf('runs.list').at(-1)).toMatchObject({ filters: [{ field: 'deltaOF', op: '<', value: 0.05 }, { field: 'relu', op: '=', value: true }] }));
+    expect(client.callsOf('runs.list').at(-1)!.text).toBeUndefined();
+    await fireEvent.input(screen.getByLabelText('Search runs'), { target: { value: 'baseline' } });
+    await waitFor(() => expect(client.callsOf('runs.list').at(-1)!.filters).toBeUndefined());
+    expect(client.callsOf('runs.list').at(-1)!.text).toBeUndefined();
+  });
+
+  it('a plain search matches what the table shows (R=100, the made-up name of an unnamed run)', async () => {
+    const mk = (id: number, ratio: number, name: string | null) =>
+      makeRun(id, { name, config: { ...makeRun(id).config, imbalance: { profile: 'step', nMax: 100, ratio } } });
+    const few = [mk(1, 100, null), mk(2, 10, null), mk(3, 100, 'mine')];
+    client.handlers['runs.list'] = () => ({ runs: few, total: few.length });
+    renderWith(RunsPage, client, {});
+    await screen.findByText(/^3 runs/);
+    await fireEvent.input(screen.getByLabelText('Search runs'), { target: { value: 'R=100' } });
+    await waitFor(() => expect(bodyRows().map((r) => Number(r.dataset.runId)).sort()).toEqual([1, 3]));
+    expect(screen.getByTestId('runs-count').textContent).toMatch(/^2 runs/);
+    await fireEvent.input(screen.getByLabelText('Search runs'), { target: { value: 'UFM step R=10 seed 2' } });
+    await waitFor(() => expect(bodyRows().map((r) => Number(r.dataset.runId))).toEqual([2]));
+  });
+
+  it('keeps sort, filters, grouping and the chosen columns across a reload; any config field as a column', async () => {
+    const first = renderWith(RunsPage, client, {});
+    await screen.findByText(/^10,000 runs/);
+    await fireEvent.click(screen.getByText('Columns'));
+    const chooser = screen.getByRole('group', { name: 'Columns shown' });
+    await fireEvent.click(within(chooser).getByLabelText(/Created/));
+    await fireEvent.click(within(chooser).getByLabelText(/NCC acc \(test\)/));
+    await fireEvent.input(within(chooser).getByLabelText('Add a config column'), { target: { value: 'optimizer.lr' } });
+    await fireEvent.click(within(chooser).getByRole('button', { name: 'Add' }));
+    await fireEvent.click(within(screen.getByRole('columnheader', { name: /Seed/ })).getByRole('button'));
+    await fireEvent.input(screen.getByLabelText('Search runs'), { target: { value: 'relu = true' } });
+    const heads = () => screen.getAllByRole('columnheader').map((h) => h.textContent!.replace(/[▲▼]/g, '').trim());
+    expect(heads()).toEqual(expect.arrayContaining(['Created', 'NCC acc (test)', 'lr']));
+    expect(within(bodyRows()[0]!).getByText('0.05')).toBeTruthy(); // its optimizer.lr
+    first.unmount();
+    // "reload": a fresh page reads the same state back
+    renderWith(RunsPage, client, {});
+    await waitFor(() => expect(client.callsOf('runs.list').at(-1)).toMatchObject({ filters: [{ field: 'relu', op: '=', value: true }] }));
+    expect((screen.getByLabelText('Search runs') as HTMLInputElement).value).toBe('relu = true');
+    await waitFor(() => expect(heads()).toEqual(expect.arrayContaining(['Created', 'NCC acc (test)', 'lr'])));
+    expect(screen.getByRole('columnheader', { name: /Seed/ }).getAttribute('aria-sort')).toBe('ascending');
   });
 
   it('selects with click, shift-click, ctrl-click and the keyboard', async () => {

@@ -46,7 +46,7 @@ describe('opening and migrating', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
       expect(tables).toEqual([
-        'checkpoints', 'cluster_sweeps', 'cluster_tasks', 'metric_keys', 'run_changes', 'run_summary', 'run_tags', 'runs', 'scalar_blocks', 'scalars', 'snapshots', 'sweeps',
+        'checkpoints', 'cluster_sweeps', 'cluster_tasks', 'metric_keys', 'run_changes', 'run_summary', 'run_tags', 'runs', 'saved_views', 'scalar_blocks', 'scalars', 'snapshots', 'sweeps',
         'tags',
       ]);
     } finally {

@@ -9,7 +9,7 @@ export interface Cell {
 }
 
 /** Writes each cell's value when the cells are big enough to read. */
-const cellLabels: Plugin<'matrix'> = {
+const cellLabels = (range: number): Plugin<'matrix'> => ({
   id: 'sclCellLabels',
   afterDatasetsDraw(chart: Chart) {
     const meta = chart.getDatasetMeta(0);
@@ -25,14 +25,24 @@ const cellLabels: Plugin<'matrix'> = {
     meta.data.forEach((e, i) => {
       const c = data[i]!;
       const p = e.getProps(['x', 'y', 'width', 'height'], true) as { x: number; y: number; width: number; height: number };
-      ctx.fillStyle = textOn(c.v);
+      ctx.fillStyle = textOn(c.v, range);
       ctx.fillText((Math.abs(c.v) < 0.005 ? 0 : c.v).toFixed(2), p.x + p.width / 2, p.y + p.height / 2);
     });
     ctx.restore();
   },
-};
+});
 
-export function heatmapConfig(data: readonly number[], k: number, order: readonly number[], labels: readonly string[], range = 1): ChartConfiguration<'matrix'> {
+/**
+ * `compact`: a small multiple (no axes, no cell labels, no tooltip title) for a strip of per-seed heatmaps.
+ */
+export function heatmapConfig(
+  data: readonly number[],
+  k: number,
+  order: readonly number[],
+  labels: readonly string[],
+  range = 1,
+  compact = false,
+): ChartConfiguration<'matrix'> {
   const cells: Cell[] = [];
   for (const i of order) for (const j of order) cells.push({ x: labels[j]!, y: labels[i]!, v: data[i * k + j]! });
   const axisLabels = order.map((i) => labels[i]!);
@@ -45,9 +55,9 @@ export function heatmapConfig(data: readonly number[], k: number, order: readonl
           data: cells,
           backgroundColor: (c) => diverging((c.raw as Cell | undefined)?.v ?? null, range),
           borderColor: 'rgba(128,128,128,0.25)',
-          borderWidth: 1,
-          width: ({ chart }) => (chart.chartArea?.width ?? 0) / k - 1,
-          height: ({ chart }) => (chart.chartArea?.height ?? 0) / k - 1,
+          borderWidth: compact ? 0 : 1,
+          width: ({ chart }) => (chart.chartArea?.width ?? 0) / k - (compact ? 0 : 1),
+          height: ({ chart }) => (chart.chartArea?.height ?? 0) / k - (compact ? 0 : 1),
         },
       ],
     },
@@ -65,10 +75,10 @@ export function heatmapConfig(data: readonly number[], k: number, order: readonl
         },
       },
       scales: {
-        x: { type: 'category', labels: axisLabels, offset: true, grid: { display: false }, ticks: { maxRotation: 60, autoSkip: true } },
-        y: { type: 'category', labels: axisLabels, offset: true, reverse: false, grid: { display: false }, ticks: { autoSkip: true } },
+        x: { type: 'category', labels: axisLabels, offset: true, display: !compact, grid: { display: false }, ticks: { maxRotation: 60, autoSkip: true } },
+        y: { type: 'category', labels: axisLabels, offset: true, display: !compact, reverse: false, grid: { display: false }, ticks: { autoSkip: true } },
       },
     },
-    plugins: [cellLabels as Plugin<'matrix'>],
+    plugins: compact ? [] : [cellLabels(range)],
   };
 }
