@@ -110,8 +110,9 @@ describe('the app in Chromium against scl-lab serve (needs /usr/bin/chromium: ap
     expect(await dOF.count()).toBe(1);
     // the backend it ran on, and why faster ones were skipped (env.backendSkipped)
     const backend = (await page.getByTestId('run-backend').textContent())?.trim();
-    expect(backend).toMatch(/^(tfjs-node-gpu|tfjs-node|wasm|cpu)$/);
-    if (backend !== 'tfjs-node-gpu') {
+    // and its thread budget: a UFM run always gets one thread (runner/thread-budget.ts)
+    expect(backend).toMatch(/^(tfjs-node-gpu|tfjs-node|wasm|cpu) · 1 thread$/);
+    if (!backend!.startsWith('tfjs-node-gpu')) {
       await page.getByText(/why not faster\?/).click();
       expect(await page.locator('.why-backend li').count()).toBeGreaterThan(0);
     }
