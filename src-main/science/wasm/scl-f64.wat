@@ -40,8 +40,8 @@
 
   (func (export "gram") (param $X i32) (param $m i32) (param $dp i32) (param $E i32) (param $den i32) (param $inv f64) (param $shift f64)
     (local $i i32) (local $l i32) (local $t i32) (local $row i32) (local $xi i32) (local $xl0 i32) (local $xl1 i32)
-    (local $a0 v128) (local $a1 v128) (local $vi v128) (local $e v128) (local $deni v128) (local $p i32)
-    (local $vinv v128) (local $vshift v128) (local $rowBytes i32)
+    (local $a0 v128) (local $a1 v128) (local $vi v128) (local $e v128) (local $deni v128) (local $pd i32)
+    (local $vinv v128) (local $vshift v128) (local $rowBytes i32) (local $x v128) (local $k v128) (local $r v128) (local $p v128)
     (local.set $vinv (f64x2.splat (local.get $inv)))
     (local.set $vshift (f64x2.splat (local.get $shift)))
     (local.set $rowBytes (i32.shl (local.get $dp) (i32.const 3)))
@@ -71,16 +71,40 @@
           (local.set $t (i32.add (local.get $t) (i32.const 32)))
           (br $tloop)))
         ;; [sum a0, sum a1]
-        (local.set $e (call $exp2x (f64x2.sub
+        (local.set $x (f64x2.sub
           (f64x2.mul (local.get $vinv)
             (f64x2.add
               (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a0) (local.get $a1))
               (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a0) (local.get $a1))))
-          (local.get $vshift))))
+          (local.get $vshift)))
+        ;; $e = exp($x), $exp2x inlined (V8 does not inline wasm calls)
+        (local.set $k (f64x2.nearest (f64x2.mul (local.get $x) (v128.const f64x2 1.4426950408889634 1.4426950408889634))))
+        (local.set $r (f64x2.sub
+          (f64x2.sub (local.get $x) (f64x2.mul (local.get $k) (v128.const f64x2 6.93147180369123816490e-01 6.93147180369123816490e-01)))
+          (f64x2.mul (local.get $k) (v128.const f64x2 1.90821492927058770002e-10 1.90821492927058770002e-10))))
+        (local.set $p (v128.const f64x2 1.6059043836821613e-10 1.6059043836821613e-10)) ;; 1/13!
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.08767569878681e-09 2.08767569878681e-09))) ;; 1/12!
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.505210838544172e-08 2.505210838544172e-08))) ;; 1/11!
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.755731922398589e-07 2.755731922398589e-07))) ;; 1/10!
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.7557319223985893e-06 2.7557319223985893e-06))) ;; 1/9!
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 2.48015873015873e-05 2.48015873015873e-05))) ;; 1/8!
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 1.984126984126984e-04 1.984126984126984e-04))) ;; 1/7!
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 1.388888888888889e-03 1.388888888888889e-03))) ;; 1/6!
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 8.333333333333333e-03 8.333333333333333e-03))) ;; 1/5!
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 4.1666666666666664e-02 4.1666666666666664e-02))) ;; 1/4!
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 1.6666666666666666e-01 1.6666666666666666e-01))) ;; 1/3!
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 0.5 0.5)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 1.0 1.0)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $r)) (v128.const f64x2 1.0 1.0)))
+        ;; 2^k: (k + 1023) << 52 as the bits of a double (k >= -1021 here, so no subnormals)
+        (local.set $e (f64x2.mul (local.get $p)
+          (i64x2.shl
+            (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero (local.get $k))) (v128.const i64x2 1023 1023))
+            (i32.const 52))))
         (v128.store (i32.add (local.get $row) (i32.shl (local.get $l) (i32.const 3))) (local.get $e))
         (local.set $deni (f64x2.add (local.get $deni) (local.get $e)))
-        (local.set $p (i32.add (local.get $den) (i32.shl (local.get $l) (i32.const 3))))
-        (v128.store (local.get $p) (f64x2.add (v128.load (local.get $p)) (local.get $e)))
+        (local.set $pd (i32.add (local.get $den) (i32.shl (local.get $l) (i32.const 3))))
+        (v128.store (local.get $pd) (f64x2.add (v128.load (local.get $pd)) (local.get $e)))
         (local.set $l (i32.add (local.get $l) (i32.const 2)))
         (br $lloop)))
       ;; the last column alone
@@ -100,10 +124,10 @@
           (local.get $vshift))))
         (f64.store (i32.add (local.get $row) (i32.shl (local.get $l) (i32.const 3))) (f64x2.extract_lane 0 (local.get $e)))
         (local.set $deni (f64x2.add (local.get $deni) (f64x2.replace_lane 1 (local.get $e) (f64.const 0))))
-        (local.set $p (i32.add (local.get $den) (i32.shl (local.get $l) (i32.const 3))))
-        (f64.store (local.get $p) (f64.add (f64.load (local.get $p)) (f64x2.extract_lane 0 (local.get $e))))))
-      (local.set $p (i32.add (local.get $den) (i32.shl (local.get $i) (i32.const 3))))
-      (f64.store (local.get $p) (f64.add (f64.load (local.get $p))
+        (local.set $pd (i32.add (local.get $den) (i32.shl (local.get $l) (i32.const 3))))
+        (f64.store (local.get $pd) (f64.add (f64.load (local.get $pd)) (f64x2.extract_lane 0 (local.get $e))))))
+      (local.set $pd (i32.add (local.get $den) (i32.shl (local.get $i) (i32.const 3))))
+      (f64.store (local.get $pd) (f64.add (f64.load (local.get $pd))
         (f64.add (f64x2.extract_lane 0 (local.get $deni)) (f64x2.extract_lane 1 (local.get $deni)))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $iloop))))
