@@ -6,7 +6,8 @@
  * seconds and this process's CPU seconds (the machine is shared; on a loaded box the wall clock stretches by
  * the load while the CPU seconds stay close to a quiet box's). Each line carries the load average at its start.
  * Usage: node dist/bench/lbfgs.js [--quick] [--gd-seconds S] [--lbfgs-seconds S] [--history M] [--seeds a,b]
- *        [--only lbfgs|gd] [--cases i,j] [backend]
+ *        [--only lbfgs|gd] [--cases i,j] [--lrs a,b] [--gd-lr x] [backend]
+ * --lrs: the GD grid (on the first case; the others run its winner, or --gd-lr when the first case is skipped).
  */
 import { loadavg } from 'node:os';
 import { initBackend, type BackendChoice } from '../src-main/compute/backend';
@@ -152,7 +153,7 @@ async function main(): Promise<void> {
   const seeds = (arg(args, '--seeds') ?? '0').split(',').map(Number);
   const only = arg(args, '--only');
   const pick = arg(args, '--cases')?.split(',').map(Number);
-  const values = new Set(['--gd-seconds', '--lbfgs-seconds', '--history', '--seeds', '--only', '--cases'].map((n) => arg(args, n)));
+  const values = new Set(['--gd-seconds', '--lbfgs-seconds', '--history', '--seeds', '--only', '--cases', '--lrs', '--gd-lr'].map((n) => arg(args, n)));
   const backend = (args.find((a) => !a.startsWith('--') && !values.has(a)) ?? 'wasm') as BackendChoice;
   const info = await initBackend(backend);
   console.log(`  backend ${info.name} (L-BFGS computes in float64); GD capped at ${gdSeconds} s, L-BFGS at ${lbfgsSeconds} s per run; ${load()}`);
@@ -167,8 +168,8 @@ async function main(): Promise<void> {
     { name: 'UFM 5x200 + 5x2 (no ReLU)', counts: issue, relu: false },
   ];
   // projected GD with momentum 0.9: the grid on the issue case, its winner on the others
-  const lrs = quick ? [0.05] : [0.02, 0.05, 0.1, 0.2];
-  let bestLr = quick ? 0.05 : 0.1;
+  const lrs = (arg(args, '--lrs') ?? (quick ? '0.2' : '0.02,0.05,0.1,0.2,0.5')).split(',').map(Number);
+  let bestLr = Number(arg(args, '--gd-lr') ?? lrs[0]);
   for (const [ci, c] of cases.entries()) {
     if (pick && !pick.includes(ci)) continue;
     console.log(`  ${c.name}   counts ${c.counts.join(' ')}`);
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
       }
     if (only === 'lbfgs') continue;
     const grid = ci === 0 ? lrs : [bestLr];
+    if (ci === 0) bestLr = lrs[0];
     let bestEvals = Infinity;
     for (const lr of grid) {
       const startLoad = load();

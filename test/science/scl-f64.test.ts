@@ -80,7 +80,7 @@ describe('float64 SCL kernel (WebAssembly SIMD path)', () => {
 
   it('the embedded wasm bytes are the compiled scl-f64.wat (scripts/build-wasm.js is not stale)', async () => {
     const root = join(__dirname, '..', '..');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build script is CommonJS (scripts/ is plain node)
     const build = require(join(root, 'scripts', 'build-wasm.js')) as {
       compile(f: string): Promise<Buffer>;
       generated(name: string, bytes: Buffer): string;
