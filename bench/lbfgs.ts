@@ -6,8 +6,9 @@
  * seconds and this process's CPU seconds (the machine is shared; on a loaded box the wall clock stretches by
  * the load while the CPU seconds stay close to a quiet box's). Each line carries the load average at its start.
  * Usage: node dist/bench/lbfgs.js [--quick] [--gd-seconds S] [--lbfgs-seconds S] [--history M] [--seeds a,b]
- *        [--only lbfgs|gd] [--cases i,j] [--lrs a,b] [--gd-lr x] [backend]
- * --lrs: the GD grid (on the first case; the others run its winner, or --gd-lr when the first case is skipped).
+ *        [--only lbfgs|gd] [--cases i,j] [--gd gd:LR,momentum:LR,...] [--gd-best gd:LR] [backend]
+ * --gd: the GD grid on the issue case (the other cases run its winner, fewest evaluations to Delta_OF < 0.05;
+ * --gd-best when the issue case is skipped).
  */
 import { loadavg } from 'node:os';
 import { initBackend, type BackendChoice } from '../src-main/compute/backend';
@@ -139,6 +140,19 @@ function f64Ms(counts: number[], d: number, tau: number, kernel = sclBatchF64): 
   return bestOf(5, kernel === sclBatchF64 ? 10 : 3, () => kernel(H, d, labels, all, tau, 'paper', g));
 }
 
+type GdSpec = { name: 'gd'; lr: number } | { name: 'momentum'; lr: number; momentum: number };
+
+/** "gd:0.5,momentum:0.2" -> projected GD at lr 0.5, and with momentum 0.9 at lr 0.2. */
+function parseGrid(text: string): GdSpec[] {
+  return text.split(',').map((item) => {
+    const [name, lr] = item.split(':');
+    if ((name !== 'gd' && name !== 'momentum') || !(Number(lr) > 0)) throw new Error(`--gd: bad entry "${item}" (want gd:LR or momentum:LR)`);
+    return name === 'gd' ? { name, lr: Number(lr) } : { name, lr: Number(lr), momentum: 0.9 };
+  });
+}
+
+const gdName = (o: GdSpec) => (o.name === 'gd' ? `GD lr ${o.lr}` : `GD momentum 0.9 lr ${o.lr}`);
+
 function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
@@ -153,7 +167,7 @@ async function main(): Promise<void> {
   const seeds = (arg(args, '--seeds') ?? '0').split(',').map(Number);
   const only = arg(args, '--only');
   const pick = arg(args, '--cases')?.split(',').map(Number);
-  const values = new Set(['--gd-seconds', '--lbfgs-seconds', '--history', '--seeds', '--only', '--cases', '--lrs', '--gd-lr'].map((n) => arg(args, n)));
+  const values = new Set(['--gd-seconds', '--lbfgs-seconds', '--history', '--seeds', '--only', '--cases', '--gd', '--gd-best'].map((n) => arg(args, n)));
   const backend = (args.find((a) => !a.startsWith('--') && !values.has(a)) ?? 'wasm') as BackendChoice;
   const info = await initBackend(backend);
   console.log(`  backend ${info.name} (L-BFGS computes in float64); GD capped at ${gdSeconds} s, L-BFGS at ${lbfgsSeconds} s per run; ${load()}`);
@@ -167,9 +181,9 @@ async function main(): Promise<void> {
     { name: 'UFM+ long-tail R=100, nMax 200', counts: classCounts({ profile: 'long-tail', nMax: 200, ratio: 100 }, 10), relu: true },
     { name: 'UFM 5x200 + 5x2 (no ReLU)', counts: issue, relu: false },
   ];
-  // projected GD with momentum 0.9: the grid on the issue case, its winner on the others
-  const lrs = (arg(args, '--lrs') ?? (quick ? '0.2' : '0.02,0.05,0.1,0.2,0.5')).split(',').map(Number);
-  let bestLr = Number(arg(args, '--gd-lr') ?? lrs[0]);
+  // projected GD: plain and with momentum 0.9, a grid of lrs on the issue case, its winner on the others
+  const grid0 = parseGrid(arg(args, '--gd') ?? (quick ? 'gd:0.5' : 'gd:0.1,gd:0.5,gd:1,gd:2,momentum:0.02,momentum:0.2'));
+  let best = parseGrid(arg(args, '--gd-best') ?? 'gd:0.5')[0];
   for (const [ci, c] of cases.entries()) {
     if (pick && !pick.includes(ci)) continue;
     console.log(`  ${c.name}   counts ${c.counts.join(' ')}`);
@@ -184,18 +198,17 @@ async function main(): Promise<void> {
         console.log(`    lbfgs (history ${history}) seed ${seed}  ${goal}: ${show(o)}   final Delta_OF ${o.final.toExponential(2)}; ${startLoad}`);
       }
     if (only === 'lbfgs') continue;
-    const grid = ci === 0 ? lrs : [bestLr];
-    if (ci === 0) bestLr = lrs[0];
+    const grid = ci === 0 ? grid0 : [best];
     let bestEvals = Infinity;
-    for (const lr of grid) {
+    for (const opt of grid) {
       const startLoad = load();
-      const gd = new UfmTrainer(spec(c, { name: 'momentum', lr, momentum: 0.9 }));
+      const gd = new UfmTrainer(spec(c, opt));
       const g = race(gd, c.relu, gdSeconds, 10);
       gd.dispose();
       // the winner: fewest evaluations to the first goal (evaluations do not depend on the load)
       const h = g.hits[0];
-      if (ci === 0 && h && h.evals < bestEvals) [bestEvals, bestLr] = [h.evals, lr];
-      console.log(`    GD momentum 0.9 lr ${String(lr).padEnd(5)} ${goal}: ${show(g)}   final Delta_OF ${g.final.toExponential(2)}; ${startLoad}`);
+      if (ci === 0 && h && h.evals < bestEvals) [bestEvals, best] = [h.evals, opt];
+      console.log(`    ${gdName(opt).padEnd(24)} ${goal}: ${show(g)}   final Delta_OF ${g.final.toExponential(2)}; ${startLoad}`);
     }
   }
 }
