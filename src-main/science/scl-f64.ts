@@ -123,22 +123,12 @@ export function sclBatchF64Js(
   form: LossForm,
   grad: Float64Array,
 ): number {
-  const m = batch.length;
+  const { m, y, cnt, scale, C } = prepare(H, d, labels, batch, tau, form);
   const X = new Float64Array(m * d);
-  let k = 0;
   for (let a = 0; a < m; a++) {
     const o = batch[a] * d;
     for (let t = 0; t < d; t++) X[a * d + t] = H[o + t];
-    k = Math.max(k, labels[batch[a]] + 1);
   }
-  const y = new Int32Array(m);
-  const cnt = new Int32Array(k);
-  for (let a = 0; a < m; a++) cnt[(y[a] = labels[batch[a]])]++;
-  let anchors = 0;
-  for (let a = 0; a < m; a++) if (cnt[y[a]] >= 2) anchors++;
-  const scale = lossFormScale(form, tau, m, anchors);
-  const C = new Float64Array(k * d);
-  for (let a = 0; a < m; a++) for (let t = 0; t < d; t++) C[y[a] * d + t] += X[a * d + t];
   // S, both halves (row-major, so the softmax pass reads rows contiguously). Unit rows give |S| <= 1/tau, so
   // the shift 1/tau is safe while 2/tau is far from exp's range: then exp(S - 1/tau) is symmetric, one exp a pair.
   const S = new Float64Array(m * m);
