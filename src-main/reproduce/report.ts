@@ -32,6 +32,13 @@ export function runLabel(r: PresetRun, keys: string[]): string {
   return keys.map((k) => `${k.split('.').at(-1)}=${JSON.stringify(getPath(r.config, k))}`).join(' ') || `run ${r.runId}`;
 }
 
+/** The optimiser that ran, e.g. "lbfgs (history 20)" or "gd lr 0.5" (UFM), or the deep run's. */
+export function solverOf(c: PresetRun['config']): string {
+  if (c.kind === 'embeddings') return '—';
+  const o = c.optimizer as { name: string; history?: number; lr?: number };
+  return o.name === 'lbfgs' ? `lbfgs (history ${o.history})` : o.lr !== undefined ? `${o.name} lr ${o.lr}` : o.name;
+}
+
 function presetSection(p: PresetReport): string {
   const { preset } = p;
   const status = p.skipped ? 'NOT RUN' : p.outcomes.every((o) => o.status === 'PASS') ? 'PASS' : 'FAIL';
@@ -51,10 +58,11 @@ function presetSection(p: PresetReport): string {
     .map((r) => ({ label: runLabel(r, p.gridKeys), points: r.result!.history.map((e) => [e.epoch, Number((e as Record<string, unknown>)[metric])] as [number, number]) }));
   const refs = metric === 'deltaOF' ? [{ y: 0, label: 'OF' }, ...(p.runs[0]?.config.kind !== 'embeddings' && p.runs[0]?.config.classes === 10 ? [{ y: 0.3204, label: 'ETF (k=10)' }] : [])] : [];
   h.push(`<figure>${lineChart(lines, { title: `${preset.chart.label} vs epoch`, xLabel: 'epoch', yLabel: preset.chart.label, refs })}</figure>`);
-  h.push('<table class="runs"><tr><th>run</th><th>status</th><th>backend</th><th>seconds</th><th>Delta_OF</th><th>Delta_ETF</th><th>NC1</th><th>cos mean</th><th>norm ratio</th><th>NCC train</th><th>NCC test</th></tr>');
+  h.push('<table class="runs"><tr><th>run</th><th>status</th><th>solver</th><th>stopped</th><th>evaluations</th><th>backend</th><th>seconds</th><th>Delta_OF</th><th>Delta_ETF</th><th>NC1</th><th>cos mean</th><th>norm ratio</th><th>NCC train</th><th>NCC test</th></tr>');
   for (const r of p.runs) {
     const f = r.result?.final;
-    h.push(`<tr><td>#${r.runId} ${esc(runLabel(r, p.gridKeys))}</td><td>${esc(r.status)}</td><td>${esc(r.result?.backend ?? '—')}</td><td>${r.result ? r.result.seconds.toFixed(1) : '—'}</td>` +
+    h.push(`<tr><td>#${r.runId} ${esc(runLabel(r, p.gridKeys))}</td><td>${esc(r.status)}</td><td>${esc(solverOf(r.config))}</td>` +
+      `<td>${esc(r.result?.stopReason ?? '—')}</td><td>${f?.evals ?? '—'}</td><td>${esc(r.result?.backend ?? '—')}</td><td>${r.result ? r.result.seconds.toFixed(1) : '—'}</td>` +
       `<td>${fmt(f?.deltaOF)}</td><td>${fmt(f?.deltaETF)}</td><td>${fmt(f?.nc1)}</td><td>${fmt(f?.cosMean)}</td><td>${fmt(f?.normRatio)}</td><td>${fmt(f?.nccAccTrain)}</td><td>${fmt(f?.nccAccTest)}</td></tr>`);
   }
   h.push('</table>');

@@ -76,10 +76,36 @@ export class LineSearchError extends Error {
   }
 }
 
+/** a . b with four partial sums (breaks the add latency chain; the two-loop recursion is dots and axpys). */
 const dot = (a: Float64Array, b: Float64Array): number => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
+  const n = a.length;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, j = 0;
+  for (; j + 3 < n; j += 4) {
+    s0 += a[j] * b[j];
+    s1 += a[j + 1] * b[j + 1];
+    s2 += a[j + 2] * b[j + 2];
+    s3 += a[j + 3] * b[j + 3];
+  }
+  for (; j < n; j++) s0 += a[j] * b[j];
+  return s0 + s1 + (s2 + s3);
+};
+/** q += c y; returns u . q of the updated q when u is given (one pass instead of two). */
+const axpyDot = (q: Float64Array, c: number, y: Float64Array, u: Float64Array | null): number => {
+  const n = q.length;
+  if (!u) {
+    for (let j = 0; j < n; j++) q[j] += c * y[j];
+    return 0;
+  }
+  let s0 = 0, s1 = 0, j = 0;
+  for (; j + 1 < n; j += 2) {
+    const a = q[j] + c * y[j], b = q[j + 1] + c * y[j + 1];
+    q[j] = a;
+    q[j + 1] = b;
+    s0 += a * u[j];
+    s1 += b * u[j + 1];
+  }
+  for (; j < n; j++) s0 += (q[j] += c * y[j]) * u[j];
+  return s0 + s1;
 };
 const maxAbs = (a: Float64Array): number => {
   let m = 0;
@@ -130,27 +156,22 @@ export class Lbfgs {
     return { f, g };
   }
 
-  /** Two-loop recursion: d = -H g, H0 = (s.y / y.y) I of the newest pair. */
+  /** Two-loop recursion: d = -H g, H0 = (s.y / y.y) I of the newest pair; each dot fused with the axpy before it. */
   private direction(g: Float64Array): Float64Array {
     const { S, Y } = this.state;
     const q = g.slice();
     const m = S.length;
     const alpha = new Float64Array(m);
     const rho = S.map((s, i) => 1 / dot(Y[i], s));
+    let sq = dot(S[m - 1], q);
     for (let i = m - 1; i >= 0; i--) {
-      alpha[i] = rho[i] * dot(S[i], q);
-      const y = Y[i];
-      for (let j = 0; j < q.length; j++) q[j] -= alpha[i] * y[j];
+      alpha[i] = rho[i] * sq;
+      sq = axpyDot(q, -alpha[i], Y[i], i > 0 ? S[i - 1] : null);
     }
-    if (m > 0) {
-      const gamma = dot(S[m - 1], Y[m - 1]) / dot(Y[m - 1], Y[m - 1]);
-      for (let j = 0; j < q.length; j++) q[j] *= gamma;
-    }
-    for (let i = 0; i < m; i++) {
-      const beta = rho[i] * dot(Y[i], q);
-      const s = S[i];
-      for (let j = 0; j < q.length; j++) q[j] += (alpha[i] - beta) * s[j];
-    }
+    const gamma = dot(S[m - 1], Y[m - 1]) / dot(Y[m - 1], Y[m - 1]);
+    let yq = 0;
+    for (let j = 0; j < q.length; j++) yq += (q[j] *= gamma) * Y[0][j];
+    for (let i = 0; i < m; i++) yq = axpyDot(q, alpha[i] - rho[i] * yq, S[i], i + 1 < m ? Y[i + 1] : null);
     for (let j = 0; j < q.length; j++) q[j] = -q[j];
     return q;
   }

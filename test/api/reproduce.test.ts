@@ -62,6 +62,9 @@ describe('reproduce.* through the API', () => {
     expect(p.outcomes.every((o) => o.status === 'PASS' && o.detail.length > 0)).toBe(true);
     const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
     for (const o of p.outcomes) expect(rep.html).toContain(esc(o.text));
+    // the run table names the solver that ran, why each run stopped and its loss-and-gradient evaluations
+    expect(rep.html).toContain('<th>solver</th><th>stopped</th><th>evaluations</th>');
+    expect(rep.html).toContain('<td>gd lr 0.05</td><td>maxEpochs</td><td>2000</td>');
 
     const { sweeps } = (await api.call('sweeps.list', {})) as MethodOutput<'sweeps.list'>;
     expect(sweeps.find((s) => s.id === start.sweepId)!.name).toMatch(/^reproduce --quick /);
