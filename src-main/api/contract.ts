@@ -71,7 +71,16 @@ export const seriesSchema = z.object({
   runId: id,
   key: z.string(),
   /** Points in step order. When decimated, each point is a bucket: value = last, with its min and max. */
-  points: z.array(z.object({ step: z.number(), value: z.number().nullable(), min: z.number().nullable(), max: z.number().nullable() })),
+  points: z.array(
+    z.object({
+      step: z.number(),
+      value: z.number().nullable(),
+      min: z.number().nullable(),
+      max: z.number().nullable(),
+      /** When asked for (`wall: true`): when the point was written, ms since the Unix epoch. */
+      wallMs: z.number().optional(),
+    }),
+  ),
   /** Points stored in the requested range. */
   total: z.number(),
   decimated: z.boolean(),
@@ -219,9 +228,16 @@ export const methods = {
   ),
   'runs.metricKeys': m(z.strictObject({ id }), z.object({ keys: z.array(z.string()) }), 'scalar keys a run has'),
   'runs.series': m(
-    z.strictObject({ runIds: z.array(id).min(1).max(500), key: z.string(), x0: z.number().optional(), x1: z.number().optional(), buckets: z.number().int().min(10).max(10_000).default(1000) }),
+    z.strictObject({
+      runIds: z.array(id).min(1).max(500),
+      key: z.string(),
+      x0: z.number().optional(),
+      x1: z.number().optional(),
+      buckets: z.number().int().min(10).max(10_000).default(1000),
+      wall: z.boolean().optional(),
+    }),
     z.object({ series: z.array(seriesSchema) }),
-    'one scalar key for several runs, min/max/last-bucketed to about `buckets` points',
+    'one scalar key for several runs, min/max/last-bucketed to about `buckets` points (with `wall`: each point\'s wall-clock time too)',
   ),
   'runs.history': m(z.strictObject({ id }), z.object({ history: z.array(evalRecordSchema) }), 'the evaluation records of a run'),
   'runs.snapshotSteps': m(z.strictObject({ id, key: z.string() }), z.object({ steps: z.array(z.number()) }), 'steps with a stored matrix/vector'),

@@ -192,14 +192,14 @@ export function createApi(ctx: ApiContext): Api {
       return { keys: store.metricKeys(id).scalars };
     },
 
-    'runs.series': ({ runIds, key, x0, x1, buckets }) => {
+    'runs.series': ({ runIds, key, x0, x1, buckets, wall }) => {
       for (const id of runIds) store.getRun(id);
-      const series = store.getSeriesMany(runIds, key, { x0, x1, buckets });
+      const series = store.getSeriesMany(runIds, key, { x0, x1, buckets, wall });
       return {
         series: series.map((s) => ({
           runId: s.runId,
           key: s.key,
-          points: s.points.map((p) => ({ step: p.step, value: finiteOrNull(p.value), min: p.min, max: p.max })),
+          points: s.points.map((p) => ({ step: p.step, value: finiteOrNull(p.value), min: p.min, max: p.max, ...(p.wallMs !== undefined ? { wallMs: p.wallMs } : {}) })),
           total: s.total,
           decimated: s.decimated,
         })),

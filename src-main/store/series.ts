@@ -59,6 +59,14 @@ export function getSeriesMany(ctx: StoreContext, runIds: readonly number[], key:
 }
 
 function readSeries(ctx: StoreContext, runId: number, key: string, q: SeriesQuery): Series {
+  const s = readSeriesValues(ctx, runId, key, q);
+  if (!q.wall || s.points.length === 0) return s;
+  const keyId = ctx.keyId(key)!;
+  const wallOf = ctx.stmt('SELECT wall_ms FROM scalars WHERE run_id = ? AND key_id = ? AND step = ?').pluck(true);
+  return { ...s, points: s.points.map((p) => ({ ...p, wallMs: wallOf.get(runId, keyId, p.step) as number })) };
+}
+
+function readSeriesValues(ctx: StoreContext, runId: number, key: string, q: SeriesQuery): Series {
   const buckets = q.buckets ?? DEFAULT_BUCKETS;
   if (!Number.isSafeInteger(buckets) || buckets < 1) throw new StoreError('INVALID', `buckets: expected an integer >= 1`);
   checkBound(q.x0, 'x0');

@@ -151,12 +151,16 @@ export interface SeriesPoint {
   readonly max: number | null;
   readonly firstStep: number;
   readonly n: number;
+  /** Wall-clock time (ms since the epoch) at which `step` was written; only when the query asks for `wall`. */
+  readonly wallMs?: number;
 }
 
 export interface SeriesQuery {
   readonly x0?: number;
   readonly x1?: number;
   readonly buckets?: number; // default 1000 (≈ chart width in pixels)
+  /** Also read each point's wall-clock time (a chart's wall-time x axis): one primary-key lookup a point. */
+  readonly wall?: boolean;
 }
 
 export interface Series {

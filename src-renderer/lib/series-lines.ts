@@ -77,14 +77,31 @@ export function appendSeries(old: Series, more: Series): Series {
   return { ...old, points: [...old.points, ...add], total: old.total + add.length };
 }
 
-/** x axis of a metric chart: the epoch (linear or log), or the index of the evaluation (0, 1, 2...). */
-export type XMode = 'epoch' | 'logEpoch' | 'eval';
+/**
+ * x axis of a metric chart: the epoch (linear or log), the index of the evaluation (0, 1, 2...), or wall time:
+ * seconds since the run's first stored point of the metric (read with `runs.series` `wall: true`; a resumed
+ * run's pause counts, as on a clock).
+ */
+export type XMode = 'epoch' | 'logEpoch' | 'eval' | 'wall';
 
-/** The series with `step` replaced by the evaluation index when the x axis counts evaluations. */
+/** The series with `step` replaced by the x of the mode (evaluation index, or seconds of wall time). */
 export function withX(series: readonly Series[], mode: XMode): Series[] {
-  if (mode !== 'eval') return [...series];
-  return series.map((s) => ({ ...s, points: s.points.map((p, i) => ({ ...p, step: i })) }));
+  if (mode === 'eval') return series.map((s) => ({ ...s, points: s.points.map((p, i) => ({ ...p, step: i })) }));
+  if (mode !== 'wall') return [...series];
+  return series.map((s) => {
+    const t0 = s.points.find((p) => p.wallMs !== undefined)?.wallMs;
+    // without wall times (an older server) there is nothing to place on a clock
+    const points = t0 === undefined ? [] : s.points.filter((p) => p.wallMs !== undefined).map((p) => ({ ...p, step: (p.wallMs! - t0) / 1000 }));
+    return { ...s, points };
+  });
 }
+
+export const X_LABELS: Record<XMode, string> = {
+  epoch: 'epoch',
+  logEpoch: 'epoch (log)',
+  eval: 'evaluation #',
+  wall: "wall time (s since the run's first point)",
+};
 
 /**
  * Exponential moving average (debiased, as TensorBoard's smoothing) of a line and its band: weight 0 leaves it

@@ -110,6 +110,18 @@ describe('the API over a finished UFM run', () => {
 
     const none = (await api.call('runs.series', { runIds: [runId], key: 'no/such' })) as typeof full;
     expect(none.series[0]!.points).toEqual([]);
+
+    // a wall-time x axis: with wall, every point says when it was written (non-decreasing along the run)
+    expect(s.points.every((p) => !('wallMs' in p))).toBe(true);
+    const timed = (await api.call('runs.series', { runIds: [runId], key: 'train/epochLoss', wall: true })) as {
+      series: { points: { step: number; wallMs: number }[] }[];
+    };
+    const walls = timed.series[0]!.points.map((p) => p.wallMs);
+    expect(walls).toHaveLength(s.points.length);
+    const created = (await api.call('runs.get', { id: runId })) as { createdAt: number };
+    expect(walls[0]!).toBeGreaterThanOrEqual(created.createdAt);
+    for (let i = 1; i < walls.length; i++) expect(walls[i]!).toBeGreaterThanOrEqual(walls[i - 1]!);
+    expect(methods['runs.series'].input.safeParse({ runIds: [runId], key: 'x', wall: 'yes' }).success).toBe(false);
   });
 
   it('runs.snapshotSteps / runs.snapshot: a k x k cosine matrix, keys without the snap/ prefix', async () => {

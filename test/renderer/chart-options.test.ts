@@ -1,4 +1,4 @@
-/** Readable charts: x axis as epochs / log epochs / evaluations, optional smoothing, final table like the band. */
+/** Readable charts: x axis as epochs / log epochs / evaluations / wall time, optional smoothing, final table like the band. */
 import { render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import FinalTable from '../../src-renderer/components/compare/FinalTable.svelte';
@@ -24,6 +24,14 @@ describe('x axis and smoothing', () => {
     expect((cfg.data.datasets[0]!.data as { x: number }[]).map((p) => p.x)).toEqual([50, 100, 150]);
     const ticks = cfg.options!.scales!.x!.ticks as { callback: (v: number) => string };
     expect([100, 200, 300, 1000].map((v) => ticks.callback(v))).toEqual(['100', '200', '', '1000']);
+  });
+
+  it('wall time: seconds since the run\'s first point, from the wall-clock times runs.series returns with wall: true', () => {
+    const timed: Series = { ...s, points: s.points.map((p, i) => ({ ...p, wallMs: 1_700_000_000_000 + [0, 1500, 4000, 10_000][i]! })) };
+    expect(withX([timed], 'wall')[0]!.points.map((p) => p.step)).toEqual([0, 1.5, 4, 10]);
+    expect(withX([timed], 'wall')[0]!.points.map((p) => p.value)).toEqual([4, 0, 4, 0]);
+    // a series without wall times has nothing to place on a clock (never the epochs mislabelled as seconds)
+    expect(withX([s], 'wall')[0]!.points).toEqual([]);
   });
 
   it('smoothing is a debiased exponential moving average of the line and its band; 0 leaves it alone', () => {

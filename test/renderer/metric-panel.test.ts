@@ -36,6 +36,28 @@ describe('metric chart', () => {
     expect(chart.updates).toBeGreaterThan(0);
   });
 
+  it('a wall-time x axis re-reads the series with wall times and places each point at its seconds since the first', async () => {
+    const client = fakeClient({
+      'runs.series': ({ runIds, key, wall }) => ({
+        series: runIds.map((runId) => ({
+          runId,
+          key,
+          points: points(0, 40, 10).map((p) => (wall ? { ...p, wallMs: 5_000_000 + 250 * p.step } : p)),
+          total: 5,
+          decimated: false,
+        })),
+      }),
+    });
+    renderWith(MetricPanel, client, { metric: 'geom/deltaOF', groups: [{ label: 'a', runIds: [1, 2] }], tick: 0 });
+    await waitFor(() => expect(client.callsOf('runs.series')).toHaveLength(1));
+    await fireEvent.change(screen.getByLabelText('geom/deltaOF: x axis'), { target: { value: 'wall' } });
+    await waitFor(() => expect(client.callsOf('runs.series').at(-1)).toMatchObject({ wall: true }));
+    const chart = FakeChart.live().at(-1)!;
+    // two seeds on their own clocks: one line each (no band across seeds), x in seconds
+    await waitFor(() => expect(chart.data.datasets.map((d) => d.label)).toEqual(['a: run #1', 'a: run #2']));
+    expect((chart.data.datasets[0]!.data as { x: number }[]).map((p) => p.x)).toEqual([0, 2.5, 5, 7.5, 10]);
+  });
+
   it('refreshes only the new steps on a live tick, and destroys its chart on unmount', async () => {
     let last = 10;
     const client = fakeClient({

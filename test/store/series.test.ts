@@ -73,6 +73,28 @@ function checkDecimated(got: readonly SeriesPoint[], points: [number, number][],
   if ((x1 - x0 + 1) < 8 * buckets) expect(got).toEqual(referenceBuckets(points, x0, x1, buckets));
 }
 
+describe('getSeries with wall: the wall-clock time of each point', () => {
+  it('raw and decimated points carry the wall time their step was written at; without wall, none', () => {
+    const store = freshStore();
+    const id = newRun(store);
+    const w = store.metricWriter();
+    const t0 = 1_700_000_000_000;
+    for (let step = 0; step < 20_000; step++) w.write({ runId: id, key: 'train/loss', step, value: 1 / (step + 1), wallMs: t0 + 3 * step });
+    w.close();
+    const raw = store.getSeries(id, 'train/loss', { x0: 100, x1: 199, wall: true });
+    expect(raw.decimated).toBe(false);
+    expect(raw.points.map((p) => p.wallMs)).toEqual(raw.points.map((p) => t0 + 3 * p.step));
+    for (const buckets of [50, 1000]) {
+      const dec = store.getSeries(id, 'train/loss', { buckets, wall: true });
+      expect(dec.decimated).toBe(true);
+      expect(dec.points.length).toBeGreaterThan(0);
+      // a bucket's point is its last step: value and wall time of that step
+      for (const p of dec.points) expect(p.wallMs).toBe(t0 + 3 * p.step);
+    }
+    expect(store.getSeries(id, 'train/loss', { buckets: 50 }).points.every((p) => p.wallMs === undefined)).toBe(true);
+  });
+});
+
 describe('getSeries decimation', () => {
   it('matches a brute-force min/max/last reference on random series, ranges and bucket counts', () => {
     const store = freshStore();
