@@ -115,7 +115,7 @@ const tf = require(${JSON.stringify(TFJS)});
 const { createHash } = require('node:crypto');
 (async () => {
   const info = await initBackend('wasm', { threads: ${threads} });
-  console.log('INFO ' + JSON.stringify(info));
+  process.stdout.write('INFO ' + JSON.stringify(info) + '\\n');
   let s = 12345;
   const r = (n) => Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296) * 2 - 1);
   const X = tf.tensor2d(r(256 * 784), [256, 784]);
@@ -128,7 +128,7 @@ const { createHash } = require('node:crypto');
   }
   const h = createHash('sha256');
   for (const v of vars) h.update(Buffer.from(v.dataSync().buffer));
-  console.log('HASH ' + h.digest('hex'));
+  process.stdout.write('HASH ' + h.digest('hex') + '\\n');
 })();
 `;
 
@@ -159,7 +159,7 @@ describe('threaded wasm in child processes (the build)', () => {
           parentPort.postMessage({ info, v0: v[0], n: v.length });
         });
       `)}, { eval: true });
-      w.on('message', (m) => console.log('INFO ' + JSON.stringify(m.info) + '\\nRESULT ' + m.v0 + ' ' + m.n));
+      w.on('message', (m) => process.stdout.write('INFO ' + JSON.stringify(m.info) + '\\nRESULT ' + m.v0 + ' ' + m.n + '\\n'));
     `);
     expect(r.signal, r.stderr).toBeNull();
     expect(r.code, r.stderr).toBe(0);
@@ -171,8 +171,7 @@ describe('threaded wasm in child processes (the build)', () => {
     const { initBackend } = require(${JSON.stringify(DIST)});
     const tf = require(${JSON.stringify(TFJS)});
     initBackend('auto', { threads: 2 }).then((info) => {
-      console.log('INFO ' + JSON.stringify(info));
-      console.log('RESULT ' + tf.matMul(tf.ones([8, 4]), tf.ones([4, 2])).dataSync()[0]);
+      process.stdout.write('INFO ' + JSON.stringify(info) + '\\nRESULT ' + tf.matMul(tf.ones([8, 4]), tf.ones([4, 2])).dataSync()[0] + '\\n');
     });
   `;
 
