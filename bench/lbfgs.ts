@@ -7,7 +7,8 @@
  * the load while the CPU seconds stretch less). Each line carries the load average at its start. --seeds applies
  * to L-BFGS and to every GD entry.
  * Usage: node dist/bench/lbfgs.js [--quick] [--gd-seconds S] [--lbfgs-seconds S] [--history M] [--seeds a,b]
- *        [--only lbfgs|gd] [--cases i,j] [--gd gd:LR,momentum:LR,...] [--gd-best gd:LR] [backend]
+ *        [--only lbfgs|gd] [--cases i,j] [--gd gd:LR,momentum:LR,...] [--gd-best gd:LR]
+ *        [--param projected,squared] [backend]
  * --gd: the GD grid on the issue case (the other cases run its winner, fewest evaluations to Delta_OF < 0.05;
  * --gd-best when the issue case is skipped).
  */
@@ -76,9 +77,15 @@ function race(t: UfmTrainer, relu: boolean, maxSeconds: number, checkEvery: numb
   let dof = lastMark.dof;
   for (let it = 1; ; it++) {
     const t0 = performance.now(), c0 = process.cpuUsage();
+    const evals0 = t.evaluations;
     t.trainEpoch();
     clock += (performance.now() - t0) / 1000;
     cpu += cpuSeconds(c0);
+    // L-BFGS converged (no evaluation made: nothing changes any more)
+    if (t.evaluations === evals0 && t.spec.optimizer.name === 'lbfgs') {
+      dof = deltaOFOf(t);
+      break;
+    }
     if (it % checkEvery) continue;
     dof = deltaOFOf(t);
     if (relu) {
@@ -167,8 +174,12 @@ async function main(): Promise<void> {
   const history = Number(arg(args, '--history') ?? LBFGS_BENCH_HISTORY);
   const seeds = (arg(args, '--seeds') ?? '0').split(',').map(Number);
   const only = arg(args, '--only');
+  const params = (arg(args, '--param') ?? 'projected').split(',').map((p) => {
+    if (p !== 'projected' && p !== 'squared') throw new Error(`--param: "${p}" is not projected or squared`);
+    return p;
+  });
   const pick = arg(args, '--cases')?.split(',').map(Number);
-  const values = new Set(['--gd-seconds', '--lbfgs-seconds', '--history', '--seeds', '--only', '--cases', '--gd', '--gd-best'].map((n) => arg(args, n)));
+  const values = new Set(['--gd-seconds', '--lbfgs-seconds', '--history', '--seeds', '--only', '--cases', '--gd', '--gd-best', '--param'].map((n) => arg(args, n)));
   const backend = (args.find((a) => !a.startsWith('--') && !values.has(a)) ?? 'wasm') as BackendChoice;
   const info = await initBackend(backend);
   console.log(`  backend ${info.name} (L-BFGS computes in float64); GD capped at ${gdSeconds} s, L-BFGS at ${lbfgsSeconds} s per run; ${load()}`);
@@ -191,13 +202,15 @@ async function main(): Promise<void> {
     const goal = c.relu ? 'Delta_OF < 0.05 | < 1e-3' : 'Delta_OF settles (< 1e-4 per 100 ev)';
     const show = (o: Outcome) => o.hits.slice(0, c.relu ? 2 : 1).map((h) => fmt(h, o)).join(' | ');
     if (only !== 'gd')
-      for (const seed of seeds) {
-        const startLoad = load();
-        const lb = new UfmTrainer(spec(c, { name: 'lbfgs', history }, seed));
-        const o = race(lb, c.relu, lbfgsSeconds, 1);
-        lb.dispose();
-        console.log(`    lbfgs (history ${history}) seed ${seed}  ${goal}: ${show(o)}   final Delta_OF ${o.final.toExponential(2)}; ${startLoad}`);
-      }
+      for (const parametrization of c.relu ? params : (['projected'] as const))
+        for (const seed of seeds) {
+          const startLoad = load();
+          const lb = new UfmTrainer(spec(c, { name: 'lbfgs', history, parametrization }, seed));
+          const o = race(lb, c.relu, lbfgsSeconds, 1);
+          lb.dispose();
+          const what = c.relu ? `lbfgs ${parametrization}` : 'lbfgs';
+          console.log(`    ${what} (history ${history}) seed ${seed}  ${goal}: ${show(o)}   final Delta_OF ${o.final.toExponential(2)}; ${startLoad}`);
+        }
     if (only === 'lbfgs') continue;
     const grid = ci === 0 ? grid0 : [best];
     let bestEvals = Infinity;

@@ -77,7 +77,7 @@ export class LineSearchError extends Error {
 }
 
 /** a . b with four partial sums (breaks the add latency chain; the two-loop recursion is dots and axpys). */
-const dot = (a: Float64Array, b: Float64Array): number => {
+export const dot = (a: Float64Array, b: Float64Array): number => {
   const n = a.length;
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0, j = 0;
   for (; j + 3 < n; j += 4) {
@@ -90,7 +90,7 @@ const dot = (a: Float64Array, b: Float64Array): number => {
   return s0 + s1 + (s2 + s3);
 };
 /** q += c y; returns u . q of the updated q when u is given (one pass instead of two). */
-const axpyDot = (q: Float64Array, c: number, y: Float64Array, u: Float64Array | null): number => {
+export const axpyDot = (q: Float64Array, c: number, y: Float64Array, u: Float64Array | null): number => {
   const n = q.length;
   if (!u) {
     for (let j = 0; j < n; j++) q[j] += c * y[j];
@@ -107,12 +107,12 @@ const axpyDot = (q: Float64Array, c: number, y: Float64Array, u: Float64Array | 
   for (; j < n; j++) s0 += (q[j] += c * y[j]) * u[j];
   return s0 + s1;
 };
-const maxAbs = (a: Float64Array): number => {
+export const maxAbs = (a: Float64Array): number => {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
   return m;
 };
-const allFinite = (a: Float64Array): boolean => {
+export const allFinite = (a: Float64Array): boolean => {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
   return true;
 };

@@ -1,11 +1,15 @@
 /**
- * The UFM / UFM+ objective as a smooth unconstrained problem for L-BFGS (spec section 2, "a parametrized form"):
- *   UFM+:  h_i = normalize(w_i * w_i)   (entry-wise square: non-negative and smooth, unlike relu)
- *   UFM:   h_i = normalize(w_i)
- * With u_i = w_i*w_i (or w_i), r = ||u_i||, h_i = u_i / r:  dL/du_i = (g_i - (g_i.h_i) h_i) / r, and
- * dL/dw_i = 2 w_i * dL/du_i under UFM+. One L-BFGS iteration is one "epoch" of the trainer.
+ * The UFM / UFM+ objective for the quasi-Newton solvers (spec section 2). With u_i the row's pre-normalised
+ * features, r = ||u_i||, h_i = u_i / r:  dL/du_i = (g_i - (g_i.h_i) h_i) / r.
+ *   UFM+, parametrization "projected" (the default): u >= 0 itself, solved by projected L-BFGS with an active
+ *         set (pqn.ts); the coordinates the OF sets to zero are exactly zero.
+ *   UFM+, parametrization "squared" (runs stored before schema version 4): u = w * w, a smooth unconstrained
+ *         problem for plain L-BFGS (lbfgs.ts), dL/dw_i = 2 w_i * dL/du_i; singular where w = 0.
+ *   UFM:  u = w, plain L-BFGS (the parametrization does not apply).
+ * One iteration is one "epoch" of the trainer.
  */
 import { Lbfgs, type IterResult, type LbfgsOptions, type LbfgsState } from './lbfgs';
+import { ProjectedLbfgs } from './pqn';
 
 export interface LbfgsSpec {
   name: 'lbfgs';
@@ -13,13 +17,17 @@ export interface LbfgsSpec {
   history: number;
   /** Objective evaluations allowed per line search. */
   maxLineSearchEvals?: number;
+  /** UFM+ only: u >= 0 by projected L-BFGS, or h = normalize(w * w) by plain L-BFGS. Default "projected". */
+  parametrization?: 'projected' | 'squared';
 }
 
 /** Loss at features H (n x d, unit rows, float64); adds dL/dH into grad (zero-filled by the caller). */
 export type FeatureObjective = (H: Float64Array, grad: Float64Array) => number;
 
 export class UfmLbfgs {
-  readonly solver: Lbfgs;
+  readonly solver: Lbfgs | ProjectedLbfgs;
+  /** u = w * w (UFM+ "squared") rather than u = w. */
+  private readonly squared: boolean;
   private gH: Float64Array;
   private H64: Float64Array;
 
@@ -27,7 +35,7 @@ export class UfmLbfgs {
   constructor(
     private readonly n: number,
     private readonly d: number,
-    private readonly relu: boolean,
+    relu: boolean,
     private readonly H: Float32Array,
     private readonly loss: FeatureObjective,
     spec: LbfgsSpec,
@@ -35,11 +43,14 @@ export class UfmLbfgs {
   ) {
     this.gH = new Float64Array(H.length);
     this.H64 = new Float64Array(H.length);
+    const projected = relu && (spec.parametrization ?? 'projected') === 'projected';
+    this.squared = relu && !projected;
     const w0 = new Float64Array(H.length);
-    for (let j = 0; j < H.length; j++) w0[j] = relu ? Math.sqrt(Math.max(H[j], 0)) : H[j];
+    for (let j = 0; j < H.length; j++) w0[j] = this.squared ? Math.sqrt(Math.max(H[j], 0)) : H[j];
     const opts: Partial<LbfgsOptions> = { history: spec.history };
     if (spec.maxLineSearchEvals !== undefined) opts.maxLineSearchEvals = spec.maxLineSearchEvals;
-    this.solver = new Lbfgs((w, g) => this.objective(w, g), w0, opts, restore);
+    const f = (w: Float64Array, g: Float64Array) => this.objective(w, g);
+    this.solver = projected ? new ProjectedLbfgs(f, w0, d, opts, restore) : new Lbfgs(f, w0, opts, restore);
     this.publish();
   }
 
@@ -49,13 +60,13 @@ export class UfmLbfgs {
 
   /** H64 = features of w; with gw, instead dL/dw (from gH = dL/dH) into gw. */
   private writeFeatures(w: Float64Array, gw: Float64Array | null): void {
-    const { n, d, relu, gH } = this;
+    const { n, d, squared, gH } = this;
     const H = this.H64;
     for (let i = 0; i < n; i++) {
       const o = i * d;
       let r2 = 0;
       for (let t = o; t < o + d; t++) {
-        const u = relu ? w[t] * w[t] : w[t];
+        const u = squared ? w[t] * w[t] : w[t];
         r2 += u * u;
       }
       const r = Math.sqrt(r2);
@@ -65,15 +76,15 @@ export class UfmLbfgs {
         continue;
       }
       if (!gw) {
-        for (let t = o; t < o + d; t++) H[t] = (relu ? w[t] * w[t] : w[t]) / r;
+        for (let t = o; t < o + d; t++) H[t] = (squared ? w[t] * w[t] : w[t]) / r;
         continue;
       }
       let gh = 0;
-      for (let t = o; t < o + d; t++) gh += gH[t] * ((relu ? w[t] * w[t] : w[t]) / r);
+      for (let t = o; t < o + d; t++) gh += gH[t] * ((squared ? w[t] * w[t] : w[t]) / r);
       for (let t = o; t < o + d; t++) {
-        const h = (relu ? w[t] * w[t] : w[t]) / r;
+        const h = (squared ? w[t] * w[t] : w[t]) / r;
         const gu = (gH[t] - gh * h) / r;
-        gw[t] = relu ? 2 * w[t] * gu : gu;
+        gw[t] = squared ? 2 * w[t] * gu : gu;
       }
     }
   }

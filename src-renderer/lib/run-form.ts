@@ -68,7 +68,7 @@ export interface RunForm {
   lossForm: LossFormName;
   /** batchesText: the explicit batches as JSON text, e.g. [[0, 1, 2, 3], [2, 3, 4, 5]]. */
   batching: { strategy: Strategy; batchSize: number | null; batchesText: string; binding: boolean; stepPer: 'epoch' | 'batch'; dropLast: boolean };
-  optimizer: { name: 'gd' | 'momentum' | 'adam' | 'lbfgs'; lr: number | null; momentum: number | null; beta1: number | null; beta2: number | null; eps: number | null; history: number | null };
+  optimizer: { name: 'gd' | 'momentum' | 'adam' | 'lbfgs'; lr: number | null; momentum: number | null; beta1: number | null; beta2: number | null; eps: number | null; history: number | null; parametrization: 'projected' | 'squared' };
   /** UFM convergence-based stopping (empty fields: not used). */
   stop: { deltaOFBelow: number | null; gapBelow: number | null; maxSeconds: number | null };
   deep: DeepForm;
@@ -215,6 +215,7 @@ export function fromConfig(config: unknown, name?: string): RunForm {
       beta2: n(kind === 'ufm' ? opt.beta2 : undefined, 0.999),
       eps: n(kind === 'ufm' ? opt.eps : undefined, 1e-8),
       history: n(opt.history, 20),
+      parametrization: pick(opt.parametrization, ['projected', 'squared'] as const, 'projected'),
     },
     stop: { deltaOFBelow: n(o(c.stop).deltaOFBelow, null), gapBelow: n(o(c.stop).gapBelow, null), maxSeconds: n(o(c.stop).maxSeconds, null) },
     deep: deepFrom(c),
@@ -331,7 +332,7 @@ export function toConfig(f: RunForm, seed = 0): Record<string, unknown> {
   };
   if (f.kind === 'deep') Object.assign(config, deepConfig(f.deep));
   else {
-    const optimizer: Obj = f.optimizer.name === 'lbfgs' ? { name: 'lbfgs', history: nz(f.optimizer.history) } : { name: f.optimizer.name, lr: nz(f.optimizer.lr) };
+    const optimizer: Obj = f.optimizer.name === 'lbfgs' ? { name: 'lbfgs', history: nz(f.optimizer.history), parametrization: f.optimizer.parametrization } : { name: f.optimizer.name, lr: nz(f.optimizer.lr) };
     if (f.optimizer.name === 'momentum') optimizer.momentum = nz(f.optimizer.momentum);
     if (f.optimizer.name === 'adam') Object.assign(optimizer, { beta1: nz(f.optimizer.beta1), beta2: nz(f.optimizer.beta2), eps: nz(f.optimizer.eps) });
     config.optimizer = optimizer;

@@ -82,7 +82,7 @@ describe('optimisers say what they do', () => {
 
 describe('versioned configs', () => {
   it('a config without schemaVersion given by a user is the current version; parsed configs carry it', () => {
-    expect(CONFIG_SCHEMA_VERSION).toBe(3);
+    expect(CONFIG_SCHEMA_VERSION).toBe(4);
     const c = parseKind('ufm', { ...ufm, lossForm: 'supcon-mean' });
     expect(c.schemaVersion).toBe(CONFIG_SCHEMA_VERSION);
     expect(c.lossForm).toBe('supcon-mean');
@@ -112,6 +112,24 @@ describe('versioned configs', () => {
     const oldForm = migrateConfig({ ...ufm, lossForm: 'supcon-mean' }).config as unknown as Record<string, unknown>;
     const newForm = parseRunConfig({ ...ufm, lossForm: 'supcon-mean' }) as unknown as Record<string, unknown>;
     expect(configHash(oldForm)).not.toBe(configHash(newForm)); // never one seed group by accident
+  });
+
+  it('migrateConfig: a version-3 UFM lbfgs run keeps the squared parametrisation it ran; a new one is projected', () => {
+    const lbfgs = { ...ufm, batching: { strategy: 'full', binding: false, stepPer: 'epoch' }, optimizer: { name: 'lbfgs', history: 20 } };
+    const { config, fromVersion } = migrateConfig({ ...lbfgs, schemaVersion: 3 });
+    expect(fromVersion).toBe(3);
+    expect(config.kind === 'ufm' && config.optimizer).toEqual({ name: 'lbfgs', history: 20, maxLineSearchEvals: 25, parametrization: 'squared' });
+    const fresh = parseKind('ufm', lbfgs);
+    expect(fresh.optimizer).toMatchObject({ name: 'lbfgs', parametrization: 'projected' });
+    // a different algorithm is a different seed group
+    expect(configHash(config as unknown as Record<string, unknown>)).not.toBe(configHash(fresh as unknown as Record<string, unknown>));
+    // gd runs and explicit parametrisations are left alone
+    expect(migrateConfig({ ...ufm, schemaVersion: 3 }).config).toMatchObject({ optimizer: { name: 'gd', lr: 0.05 } });
+    const explicit = migrateConfig({ ...lbfgs, schemaVersion: 3, optimizer: { name: 'lbfgs', history: 5, parametrization: 'projected' } }).config;
+    expect(explicit.kind === 'ufm' && explicit.optimizer).toMatchObject({ parametrization: 'projected' });
+    expect(issues({ ...lbfgs, optimizer: { name: 'lbfgs', parametrization: 'cubed' } })).toEqual([
+      { field: 'optimizer.parametrization', message: 'parametrization must be "projected" or "squared"' },
+    ]);
   });
 
   it('a current config passes through unchanged; an explicit older version is migrated by parseRunConfig too', () => {

@@ -39,8 +39,14 @@ describe('New run form: L-BFGS and the stop rule', () => {
     await fireEvent.input(control('stop.maxSeconds'), { target: { value: '20' } });
     await waitFor(() => {
       const cfg = client.callsOf('runs.validate').at(-1)!.config as Record<string, unknown>;
-      expect(cfg.optimizer).toEqual({ name: 'lbfgs', history: 30 });
+      expect(cfg.optimizer).toEqual({ name: 'lbfgs', history: 30, parametrization: 'projected' });
       expect(cfg.stop).toEqual({ deltaOFBelow: 0.05, maxSeconds: 20 });
+    });
+    // the UFM+ variables: the squared form of stored version-3 runs can still be chosen
+    await fireEvent.change(control('optimizer.parametrization'), { target: { value: 'squared' } });
+    await waitFor(() => {
+      const cfg = client.callsOf('runs.validate').at(-1)!.config as Record<string, unknown>;
+      expect(cfg.optimizer).toEqual({ name: 'lbfgs', history: 30, parametrization: 'squared' });
     });
   });
 });

@@ -19,6 +19,8 @@ const base = (over: Partial<UfmSpec>): UfmSpec => ({
 });
 
 const gd = (lr: number) => ({ name: 'gd' as const, lr });
+type Param = 'projected' | 'squared';
+const lbfgs = (parametrization: Param) => ({ name: 'lbfgs' as const, history: 20, parametrization });
 
 function runBoth(over: Partial<UfmSpec>, gdEpochs: number, lr: number) {
   const a = new UfmTrainer(base(over));
@@ -37,13 +39,13 @@ function expectAgreement(x: ReturnType<typeof runBoth>) {
     expect(Math.abs(p[key] - q[key]), key).toBeLessThan(1e-3);
 }
 
-describe('UFM / UFM+ by L-BFGS agrees with projected GD', () => {
+describe.each(['projected', 'squared'] as const)('UFM / UFM+ by L-BFGS (%s) agrees with projected GD', (param) => {
   beforeAll(async () => {
     await initBackend(process.env.SCL_TEST_BACKEND === 'cpu' ? 'cpu' : 'auto');
   });
 
   it('balanced 4 x 10, UFM+, tau 1: both reach L* = 119.902 and the same geometry', () => {
-    const x = runBoth({ stop: { gapBelow: 1e-5 } }, 3000, 0.05);
+    const x = runBoth({ optimizer: lbfgs(param), stop: { gapBelow: 1e-5 } }, 3000, 0.05);
     expect(['reached', 'converged']).toContain(x.lbfgs.stopReason);
     expect(x.lbfgs.last.rec.loss!).toBeCloseTo(119.902, 3);
     expect(x.gd.last.rec.loss!).toBeCloseTo(119.902, 3);
@@ -51,7 +53,7 @@ describe('UFM / UFM+ by L-BFGS agrees with projected GD', () => {
   });
 
   it('imbalanced UFM+ (30, 30, 4, 4): the orthogonal frame, with fewer evaluations than GD epochs', () => {
-    const x = runBoth({ counts: [30, 30, 4, 4], stop: { deltaOFBelow: 1e-4, gapBelow: 1e-4 } }, 4000, 0.05);
+    const x = runBoth({ optimizer: lbfgs(param), counts: [30, 30, 4, 4], stop: { deltaOFBelow: 1e-4, gapBelow: 1e-4 } }, 4000, 0.05);
     expect(x.lbfgs.stopReason).toBe('reached');
     expect(x.lbfgs.last.rec.deltaOF).toBeLessThan(1e-4);
     expect(x.gd.last.rec.deltaOF).toBeLessThan(1e-3);
@@ -60,9 +62,43 @@ describe('UFM / UFM+ by L-BFGS agrees with projected GD', () => {
   });
 
   it('imbalanced UFM without ReLU (40, 40, 4, 4): the same asymmetric optimum as GD run long', () => {
-    const x = runBoth({ relu: false, counts: [40, 40, 4, 4], epochs: 200 }, 8000, 0.05);
+    const x = runBoth({ optimizer: lbfgs(param), relu: false, counts: [40, 40, 4, 4], epochs: 200 }, 8000, 0.05);
     expect(x.lbfgs.last.rec.deltaETF).toBeGreaterThan(0.05);
     expectAgreement(x);
+  });
+});
+
+describe('UFM+ by projected L-BFGS: exact zeros at the orthogonal frame', () => {
+  beforeAll(async () => {
+    await initBackend(process.env.SCL_TEST_BACKEND === 'cpu' ? 'cpu' : 'auto');
+  });
+
+  /** Pairs of samples of different classes whose features are exactly orthogonal (disjoint supports), of all. */
+  function orthogonalPairs(param: Param): { exact: number; all: number; deltaOF: number } {
+    const t = new UfmTrainer(base({ optimizer: lbfgs(param), counts: [30, 30, 4, 4], epochs: 400, stop: { deltaOFBelow: 1e-4 } }));
+    const r = t.run();
+    const { H } = t.state;
+    const d = t.spec.d;
+    let exact = 0, all = 0;
+    for (let i = 0; i < t.n; i++)
+      for (let j = i + 1; j < t.n; j++) {
+        if (t.labels[i] === t.labels[j]) continue;
+        all++;
+        let zero = true;
+        for (let c = 0; c < d; c++) if (H[i * d + c] !== 0 && H[j * d + c] !== 0) zero = false;
+        if (zero) exact++;
+      }
+    t.dispose();
+    return { exact, all, deltaOF: r.last.rec.deltaOF };
+  }
+
+  it('every pair of classes ends on disjoint supports (h_i . h_j = 0 exactly); the squared form only approaches it', () => {
+    const p = orthogonalPairs('projected');
+    expect(p.deltaOF).toBeLessThan(1e-4);
+    expect(p.exact).toBe(p.all);
+    const q = orthogonalPairs('squared');
+    expect(q.deltaOF).toBeLessThan(1e-4);
+    expect(q.exact).toBeLessThan(q.all);
   });
 });
 
@@ -98,11 +134,11 @@ describe('stop rules and resume', () => {
     expect(rb.history.at(-1)!.epoch).toBe(6); // the stopping point is evaluated
   });
 
-  it('resuming from a checkpoint continues the same L-BFGS memory: 10 + 10 iterations equal 20 bit for bit', () => {
-    const spec = base({ counts: [20, 20, 3, 3], epochs: 20, evalEvery: 10 });
+  it.each(['projected', 'squared'] as const)('resuming from a checkpoint continues the same L-BFGS memory (%s): 6 + 6 iterations equal 12 bit for bit', (param) => {
+    const spec = base({ optimizer: lbfgs(param), counts: [20, 20, 3, 3], epochs: 12, evalEvery: 6 });
     const straight = new UfmTrainer(spec);
     straight.run();
-    const first = new UfmTrainer({ ...spec, epochs: 10 });
+    const first = new UfmTrainer({ ...spec, epochs: 6 });
     first.run();
     const s = first.state;
     const cp = encodeCheckpoint({ kind: 'ufm', epoch: s.epoch, H: s.H, opt: s.opt, lbfgs: s.lbfgs });
@@ -112,7 +148,7 @@ describe('stop rules and resume', () => {
     expect(back.lbfgs!.S.length).toBeGreaterThan(0);
     const resumed = new UfmTrainer(spec, { epoch: back.epoch, H: back.H, opt: back.opt, lbfgs: back.lbfgs });
     resumed.run();
-    expect(resumed.state.epoch).toBe(20);
+    expect(resumed.state.epoch).toBe(12);
     expect(resumed.evaluations).toBe(straight.evaluations);
     expect([...resumed.state.lbfgs!.x]).toEqual([...straight.state.lbfgs!.x]);
     expect([...resumed.state.H]).toEqual([...straight.state.H]);

@@ -10,6 +10,11 @@ export const lbfgsOptimizerSchema = z.strictObject({
   history: z.number().int('history must be a whole number').min(1, 'history must be >= 1').max(200, 'history must be <= 200').default(20),
   /** Loss-and-gradient evaluations allowed in one line search. */
   maxLineSearchEvals: z.number().int('maxLineSearchEvals must be a whole number').min(2, 'maxLineSearchEvals must be >= 2').max(200).default(25),
+  /**
+   * UFM+ only (UFM is always h = normalize(w)): "projected" solves u >= 0, h = u / ||u|| by projected L-BFGS with
+   * an active set; "squared" solves h = normalize(w * w) by plain L-BFGS (the only form before config version 4).
+   */
+  parametrization: z.enum(['projected', 'squared'], { error: 'parametrization must be "projected" or "squared"' }).default('projected'),
 });
 
 export const stopRuleSchema = z.strictObject({

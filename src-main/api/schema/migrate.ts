@@ -13,9 +13,13 @@
  *   3  no config field changes; one meaning per metric key: deep runs log their evaluation loss (the epoch's MEAN
  *      batch loss) as train/lossMean, and train/loss is the UFM objective (a SUM over batches) only. The store
  *      renames the series of deep runs stored before (store/stored-config.ts, renamedMetricKeys).
+ *   4  the lbfgs optimiser has `parametrization`: "projected" (UFM+ solved on u >= 0 by projected L-BFGS with an
+ *      active set, the new default) or "squared" (h = normalize(w * w) by plain L-BFGS, what every lbfgs run of
+ *      version 3 ran). Migration writes "squared" into UFM lbfgs configs without it, so a stored or resumed run
+ *      continues the algorithm it started with.
  */
 
-export const CONFIG_SCHEMA_VERSION = 3;
+export const CONFIG_SCHEMA_VERSION = 4;
 
 type Obj = Record<string, unknown>;
 
@@ -52,7 +56,15 @@ function v1ToV2(c: Obj): Obj {
 /** Version 2 -> 3: the config is unchanged (the metric keys of deep runs are renamed by the store). */
 const v2ToV3 = (c: Obj): Obj => ({ ...c, schemaVersion: 3 });
 
-const STEPS: Record<number, (c: Obj) => Obj> = { 1: v1ToV2, 2: v2ToV3 };
+/** Version 3 -> 4: UFM lbfgs configs ran h = normalize(w * w) (see the history above). */
+function v3ToV4(c: Obj): Obj {
+  const out: Obj = { ...c, schemaVersion: 4 };
+  const o = c['optimizer'];
+  if (c['kind'] === 'ufm' && isObj(o) && o['name'] === 'lbfgs' && o['parametrization'] === undefined) out['optimizer'] = { ...o, parametrization: 'squared' };
+  return out;
+}
+
+const STEPS: Record<number, (c: Obj) => Obj> = { 1: v1ToV2, 2: v2ToV3, 3: v3ToV4 };
 
 /** The schema version a stored config was written with (none: 1). */
 export function storedConfigVersion(raw: unknown): number {

@@ -1,0 +1,276 @@
+/**
+ * Projected L-BFGS on the non-negative orthant x >= 0 with an active set (in the spirit of L-BFGS-B, of
+ * Kim, Sra & Dhillon's PQN and of Schmidt's minConf), for UFM+ written as h_i = x_i / ||x_i||, x >= 0. Pure: the
+ * objective is a callback. The iterate is a flat (rows x rowLength) Float64 vector.
+ *
+ * One iteration:
+ *  1. Active set: coordinates at the bound (x_j = 0) whose gradient points outward (g_j > 0); they are held
+ *     fixed. The rest are free.
+ *  2. Direction: the L-BFGS two-loop recursion restricted to the free coordinates (every dot product over them;
+ *     a pair whose restricted s.y is not safely positive is left out of this recursion), H0 = gamma I with the
+ *     Barzilai-Borwein scale gamma = s.y / y.y of the newest pair. Not a descent direction (g.d >= 0), or no
+ *     memory: the memory is dropped and d = -g on the free coordinates, tried from the step `firstStep` (GD's
+ *     scale: the iterate's rows have unit norm, so this is a projected GD step of that lr).
+ *  3. Projected backtracking: x(t) = P(x + t d), P clips to >= 0; a row that would become all zero keeps its
+ *     old value (the guard). Accepted on Armijo's condition on the projected step s = x(t) - x,
+ *         f(x(t)) <= f(x) + c1 g.s,
+ *     or, when the loss change is below its float noise (epsF |f|, 1e-13: the loss is a float64 sum), on the
+ *     approximate form of Hager & Zhang
+ *     g(t).s <= (2 c1 - 1) g.s; otherwise t shrinks by a safeguarded quadratic fit (factor 0.1-0.5; a
+ *     non-finite trial value: factor 0.1). A failed search drops the memory and retries along -g; when that
+ *     also fails: LineSearchError (the run fails with its message).
+ *  4. The pair (s, y = g(t) - g) is kept when s.y > 1e-10 ||s|| ||y||. Then every row of x is rescaled to unit
+ *     norm; the loss does not change (it depends on x_i / ||x_i|| only), the gradient row scales by ||x_i|| and
+ *     the stored pairs are transformed with the same diagonal scaling (s_i * c, y_i / c), which keeps each s.y
+ *     and is exact for the curvature of a function of x_i / ||x_i||.
+ * The active set is a function of (x, g), both in the state: a resumed solver rebuilds the same one.
+ * The projected gradient at or below gradTol (max norm): "converged", nothing changes.
+ */
+import {
+  allFinite, dot, LineSearchError, NonFiniteObjectiveError, type IterResult, type LbfgsOptions, type LbfgsState, type Objective,
+} from './lbfgs';
+
+export interface PqnOptions extends Pick<LbfgsOptions, 'history' | 'maxLineSearchEvals' | 'c1' | 'epsF' | 'gradTol'> {
+  /** Step tried along -g when there is no memory (first iteration, after a reset). */
+  firstStep: number;
+}
+
+export const PQN_DEFAULTS: PqnOptions = { history: 20, maxLineSearchEvals: 25, c1: 1e-4, epsF: 1e-13, gradTol: 1e-9, firstStep: 2 };
+
+/** sum_j a_j b_j m_j */
+const dotM = (a: Float64Array, b: Float64Array, m: Uint8Array): number => {
+  let s0 = 0, s1 = 0, j = 0;
+  const n = a.length;
+  for (; j + 1 < n; j += 2) {
+    if (m[j]) s0 += a[j] * b[j];
+    if (m[j + 1]) s1 += a[j + 1] * b[j + 1];
+  }
+  if (j < n && m[j]) s0 += a[j] * b[j];
+  return s0 + s1;
+};
+/** q += c y on the coordinates where m is set. */
+const axpyM = (q: Float64Array, c: number, y: Float64Array, m: Uint8Array): void => {
+  for (let j = 0; j < q.length; j++) if (m[j]) q[j] += c * y[j];
+};
+
+interface Trial {
+  t: number;
+  f: number;
+  g: Float64Array;
+  x: Float64Array;
+}
+
+export class ProjectedLbfgs {
+  readonly opts: PqnOptions;
+  state: LbfgsState;
+  private readonly free: Uint8Array;
+
+  /** x0 must be feasible (>= 0, no all-zero row); it is rescaled to unit rows. */
+  constructor(
+    private readonly objective: Objective,
+    x0: Float64Array,
+    private readonly rowLength: number,
+    opts: Partial<PqnOptions> = {},
+    restore?: LbfgsState,
+  ) {
+    this.opts = { ...PQN_DEFAULTS, ...opts };
+    if (x0.length % rowLength) throw new Error(`projected L-BFGS: ${x0.length} values are not rows of ${rowLength}`);
+    if (restore && restore.x.length !== x0.length) throw new Error(`L-BFGS state has ${restore.x.length} parameters, expected ${x0.length}`);
+    if (!restore) {
+      const x = x0.map((v) => Math.max(v, 0));
+      this.normalizeRows(x, null, []);
+      this.state = { x, f: NaN, g: new Float64Array(0), S: [], Y: [], iters: 0, evals: 0 };
+    } else this.state = restore;
+    this.free = new Uint8Array(x0.length);
+  }
+
+  private evaluate(x: Float64Array): { f: number; g: Float64Array } {
+    const g = new Float64Array(x.length);
+    const f = this.objective(x, g);
+    this.state.evals++;
+    return { f, g };
+  }
+
+  /** Rescales every row of x to unit norm; the gradient rows by the old norm, pairs by the same scaling. */
+  private normalizeRows(x: Float64Array, g: Float64Array | null, pairs: { S: Float64Array[]; Y: Float64Array[] }[]): void {
+    const d = this.rowLength;
+    for (let o = 0; o < x.length; o += d) {
+      let r2 = 0;
+      for (let t = o; t < o + d; t++) r2 += x[t] * x[t];
+      const r = Math.sqrt(r2);
+      if (!(r > 0) || r === 1) continue;
+      const c = 1 / r;
+      for (let t = o; t < o + d; t++) x[t] *= c;
+      if (g) for (let t = o; t < o + d; t++) g[t] *= r;
+      for (const { S, Y } of pairs)
+        for (let i = 0; i < S.length; i++)
+          for (let t = o; t < o + d; t++) {
+            S[i][t] *= c;
+            Y[i][t] *= r;
+          }
+    }
+  }
+
+  /** free[j] = 0 where x_j is at the bound and the gradient points outward. */
+  private updateActiveSet(): number {
+    const { x, g } = this.state;
+    let active = 0;
+    for (let j = 0; j < x.length; j++) {
+      const a = x[j] <= 0 && g[j] > 0;
+      this.free[j] = a ? 0 : 1;
+      if (a) active++;
+    }
+    return active;
+  }
+
+  /** Two-loop recursion on the free coordinates; d is zero on the active ones. */
+  private direction(g: Float64Array): Float64Array {
+    const { S, Y } = this.state;
+    const m = this.free;
+    const q = new Float64Array(g.length);
+    for (let j = 0; j < g.length; j++) q[j] = m[j] ? g[j] : 0;
+    const use: number[] = [];
+    const rho: number[] = [];
+    for (let i = 0; i < S.length; i++) {
+      const sy = dotM(S[i], Y[i], m);
+      if (sy > 1e-10 * Math.sqrt(dotM(S[i], S[i], m) * dotM(Y[i], Y[i], m))) {
+        use.push(i);
+        rho.push(1 / sy);
+      }
+    }
+    if (!use.length) {
+      for (let j = 0; j < q.length; j++) q[j] = -q[j];
+      return q;
+    }
+    const alpha = new Float64Array(use.length);
+    for (let k = use.length - 1; k >= 0; k--) {
+      const i = use[k];
+      alpha[k] = rho[k] * dot(S[i], q);
+      axpyM(q, -alpha[k], Y[i], m);
+    }
+    const newest = use[use.length - 1];
+    const gamma = 1 / (rho[use.length - 1] * dotM(Y[newest], Y[newest], m));
+    for (let j = 0; j < q.length; j++) q[j] *= gamma;
+    for (let k = 0; k < use.length; k++) {
+      const i = use[k];
+      const beta = rho[k] * dot(Y[i], q);
+      axpyM(q, alpha[k] - beta, S[i], m);
+    }
+    for (let j = 0; j < q.length; j++) q[j] = -q[j];
+    return q;
+  }
+
+  /** P(x + t d) with the zero-row guard. */
+  private projectedPoint(d: Float64Array, t: number): Float64Array {
+    const { x } = this.state;
+    const L = this.rowLength;
+    const xt = new Float64Array(x.length);
+    for (let o = 0; o < x.length; o += L) {
+      let any = false;
+      for (let j = o; j < o + L; j++) {
+        const v = x[j] + t * d[j];
+        xt[j] = v > 0 ? v : 0;
+        if (v > 0) any = true;
+      }
+      if (!any) for (let j = o; j < o + L; j++) xt[j] = x[j];
+    }
+    return xt;
+  }
+
+  /** Projected backtracking from step t0; null when no acceptable step was found within the budget. */
+  private search(d: Float64Array, t0: number): Trial | null {
+    const { c1, epsF, maxLineSearchEvals } = this.opts;
+    const { x, f: f0, g: g0 } = this.state;
+    const noise = epsF * Math.abs(f0);
+    let t = t0;
+    for (let k = 0; k < maxLineSearchEvals; k++) {
+      const xt = this.projectedPoint(d, t);
+      let gs = 0, moved = 0;
+      for (let j = 0; j < x.length; j++) {
+        gs += g0[j] * (xt[j] - x[j]);
+        moved = Math.max(moved, Math.abs(xt[j] - x[j]));
+      }
+      // the rows have unit norm: a step below 1e-14 changes nothing representable
+      if (moved < 1e-14) return null;
+      if (!(gs < 0)) {
+        // the projection bent the step uphill (or it vanished): shorten it
+        t *= 0.1;
+        continue;
+      }
+      const { f, g } = this.evaluate(xt);
+      if (Number.isFinite(f) && allFinite(g)) {
+        if (f <= f0 + c1 * gs) return { t, f, g, x: xt };
+        if (f <= f0 + noise) {
+          let gts = 0;
+          for (let j = 0; j < x.length; j++) gts += g[j] * (xt[j] - x[j]);
+          if (gts <= (2 * c1 - 1) * gs) return { t, f, g, x: xt };
+        }
+        // minimiser of the quadratic through f0, slope gs and f along the step, safeguarded
+        const a = -gs / (2 * (f - f0 - gs));
+        t *= Number.isFinite(a) ? Math.min(0.5, Math.max(0.1, a)) : 0.5;
+      } else t *= 0.1;
+    }
+    return null;
+  }
+
+  /** max |projected gradient| (zero on the active coordinates). */
+  private projectedGradMax(): number {
+    const { g } = this.state;
+    let m = 0;
+    for (let j = 0; j < g.length; j++) if (this.free[j]) m = Math.max(m, Math.abs(g[j]));
+    return m;
+  }
+
+  /** One projected quasi-Newton iteration. */
+  iterate(): IterResult {
+    const st = this.state;
+    const evals0 = st.evals;
+    if (st.g.length === 0) {
+      const { f, g } = this.evaluate(st.x);
+      st.f = f;
+      st.g = g;
+    }
+    if (!Number.isFinite(st.f)) throw new NonFiniteObjectiveError(st.f, 'loss');
+    if (!allFinite(st.g)) throw new NonFiniteObjectiveError(NaN, 'gradient');
+    this.updateActiveSet();
+    if (this.projectedGradMax() <= this.opts.gradTol) return { status: 'converged', f: st.f, evals: st.evals - evals0, t: 0 };
+    let p: Trial | null = null;
+    let d: Float64Array | null = null;
+    if (st.S.length) {
+      d = this.direction(st.g);
+      if (dot(d, st.g) < 0) p = this.search(d, 1);
+    }
+    if (!p) {
+      // no memory, not a descent direction, or a failed search: steepest descent on the free coordinates
+      st.S = [];
+      st.Y = [];
+      d = this.direction(st.g);
+      p = this.search(d, this.opts.firstStep);
+      if (!p) {
+        let gmax = 0;
+        for (const v of st.g) gmax = Math.max(gmax, Math.abs(v));
+        throw new LineSearchError(st.iters + 1, st.f, gmax, st.evals - evals0);
+      }
+    }
+    const s = new Float64Array(st.x.length);
+    const y = new Float64Array(st.x.length);
+    for (let j = 0; j < s.length; j++) {
+      s[j] = p.x[j] - st.x[j];
+      y[j] = p.g[j] - st.g[j];
+    }
+    if (dot(y, s) > 1e-10 * Math.sqrt(dot(s, s) * dot(y, y))) {
+      st.S.push(s);
+      st.Y.push(y);
+      if (st.S.length > this.opts.history) {
+        st.S.shift();
+        st.Y.shift();
+      }
+    }
+    st.x = p.x;
+    st.f = p.f;
+    st.g = p.g;
+    this.normalizeRows(st.x, st.g, [{ S: st.S, Y: st.Y }]);
+    st.iters++;
+    return { status: 'ok', f: p.f, evals: st.evals - evals0, t: p.t };
+  }
+}
