@@ -32,11 +32,12 @@ export function runLabel(r: PresetRun, keys: string[]): string {
   return keys.map((k) => `${k.split('.').at(-1)}=${JSON.stringify(getPath(r.config, k))}`).join(' ') || `run ${r.runId}`;
 }
 
-/** The optimiser that ran, e.g. "lbfgs (history 20)" or "gd lr 0.5" (UFM), or the deep run's. */
+/** The optimiser that ran, e.g. "lbfgs projected (history 20)" (UFM+), "lbfgs (history 20)" (UFM) or "gd lr 0.5", or the deep run's. */
 export function solverOf(c: PresetRun['config']): string {
   if (c.kind === 'embeddings') return '—';
-  const o = c.optimizer as { name: string; history?: number; lr?: number };
-  return o.name === 'lbfgs' ? `lbfgs (history ${o.history})` : o.lr !== undefined ? `${o.name} lr ${o.lr}` : o.name;
+  const o = c.optimizer as { name: string; history?: number; lr?: number; parametrization?: string };
+  if (o.name === 'lbfgs') return `lbfgs${c.relu && o.parametrization ? ` ${o.parametrization}` : ''} (history ${o.history})`;
+  return o.lr !== undefined ? `${o.name} lr ${o.lr}` : o.name;
 }
 
 function presetSection(p: PresetReport): string {

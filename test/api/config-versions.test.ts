@@ -114,15 +114,17 @@ describe('versioned configs', () => {
     expect(configHash(oldForm)).not.toBe(configHash(newForm)); // never one seed group by accident
   });
 
-  it('migrateConfig: a version-3 UFM lbfgs run keeps the squared parametrisation it ran; a new one is projected', () => {
+  it('migrateConfig: a version-3 UFM lbfgs run states the squared parametrisation it ran, and hashes like a new one', () => {
     const lbfgs = { ...ufm, batching: { strategy: 'full', binding: false, stepPer: 'epoch' }, optimizer: { name: 'lbfgs', history: 20 } };
     const { config, fromVersion } = migrateConfig({ ...lbfgs, schemaVersion: 3 });
     expect(fromVersion).toBe(3);
     expect(config.kind === 'ufm' && config.optimizer).toEqual({ name: 'lbfgs', history: 20, maxLineSearchEvals: 25, parametrization: 'squared' });
     const fresh = parseKind('ufm', lbfgs);
-    expect(fresh.optimizer).toMatchObject({ name: 'lbfgs', parametrization: 'projected' });
-    // a different algorithm is a different seed group
-    expect(configHash(config as unknown as Record<string, unknown>)).not.toBe(configHash(fresh as unknown as Record<string, unknown>));
+    expect(fresh.optimizer).toMatchObject({ name: 'lbfgs', parametrization: 'squared' });
+    expect(configHash(config as unknown as Record<string, unknown>)).toBe(configHash(fresh as unknown as Record<string, unknown>));
+    // the other algorithm is another seed group
+    const projected = parseKind('ufm', { ...lbfgs, optimizer: { name: 'lbfgs', parametrization: 'projected' } });
+    expect(configHash(projected as unknown as Record<string, unknown>)).not.toBe(configHash(fresh as unknown as Record<string, unknown>));
     // gd runs and explicit parametrisations are left alone
     expect(migrateConfig({ ...ufm, schemaVersion: 3 }).config).toMatchObject({ optimizer: { name: 'gd', lr: 0.05 } });
     const explicit = migrateConfig({ ...lbfgs, schemaVersion: 3, optimizer: { name: 'lbfgs', history: 5, parametrization: 'projected' } }).config;

@@ -11,10 +11,11 @@ export const lbfgsOptimizerSchema = z.strictObject({
   /** Loss-and-gradient evaluations allowed in one line search. */
   maxLineSearchEvals: z.number().int('maxLineSearchEvals must be a whole number').min(2, 'maxLineSearchEvals must be >= 2').max(200).default(25),
   /**
-   * UFM+ only (UFM is always h = normalize(w)): "projected" solves u >= 0, h = u / ||u|| by projected L-BFGS with
-   * an active set; "squared" solves h = normalize(w * w) by plain L-BFGS (the only form before config version 4).
+   * UFM+ only (UFM is always h = normalize(w)): "squared" (the default, and what every earlier lbfgs run ran)
+   * solves h = normalize(w * w) by plain L-BFGS; "projected" solves u >= 0, h = u / ||u|| by projected L-BFGS
+   * with an active set (faster, but it more often ends at a spurious stationary point: docs/benchmarks.md).
    */
-  parametrization: z.enum(['projected', 'squared'], { error: 'parametrization must be "projected" or "squared"' }).default('projected'),
+  parametrization: z.enum(['projected', 'squared'], { error: 'parametrization must be "projected" or "squared"' }).default('squared'),
 });
 
 export const stopRuleSchema = z.strictObject({

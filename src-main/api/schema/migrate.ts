@@ -13,10 +13,11 @@
  *   3  no config field changes; one meaning per metric key: deep runs log their evaluation loss (the epoch's MEAN
  *      batch loss) as train/lossMean, and train/loss is the UFM objective (a SUM over batches) only. The store
  *      renames the series of deep runs stored before (store/stored-config.ts, renamedMetricKeys).
- *   4  the lbfgs optimiser has `parametrization`: "projected" (UFM+ solved on u >= 0 by projected L-BFGS with an
- *      active set, the new default) or "squared" (h = normalize(w * w) by plain L-BFGS, what every lbfgs run of
- *      version 3 ran). Migration writes "squared" into UFM lbfgs configs without it, so a stored or resumed run
- *      continues the algorithm it started with.
+ *   4  the lbfgs optimiser has `parametrization`: "squared" (h = normalize(w * w) by plain L-BFGS, the default
+ *      and what every lbfgs run of version 3 ran) or "projected" (UFM+ solved on u >= 0 by projected L-BFGS with
+ *      an active set). Migration writes "squared" into UFM lbfgs configs without it: stored runs keep their
+ *      meaning and hash like new runs of the same config (one seed group), and a resumed run continues the
+ *      algorithm it started with.
  */
 
 export const CONFIG_SCHEMA_VERSION = 4;
