@@ -92,6 +92,15 @@ describe('UFM+ by projected L-BFGS: exact zeros at the orthogonal frame', () => 
     return { exact, all, deltaOF: r.last.rec.deltaOF };
   }
 
+  it('without a target the projected run ends by itself: stop reason "converged" at L*', () => {
+    const t = new UfmTrainer(base({ optimizer: lbfgs('projected'), epochs: 500 }));
+    const r = t.run();
+    t.dispose();
+    expect(r.stopReason).toBe('converged');
+    expect(r.last.rec.epoch).toBeLessThan(500);
+    expect(r.last.rec.loss!).toBeCloseTo(119.902, 3);
+  });
+
   it('every pair of classes ends on disjoint supports (h_i . h_j = 0 exactly); the squared form only approaches it', () => {
     const p = orthogonalPairs('projected');
     expect(p.deltaOF).toBeLessThan(1e-4);
