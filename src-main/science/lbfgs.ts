@@ -117,6 +117,28 @@ export const allFinite = (a: Float64Array): boolean => {
   return true;
 };
 
+/** Evaluates a fresh state's start point once; refuses a non-finite loss or gradient at the current point. */
+export function ensureFiniteStart(st: LbfgsState, evaluate: (x: Float64Array) => { f: number; g: Float64Array }): void {
+  if (st.g.length === 0) {
+    const { f, g } = evaluate(st.x);
+    st.f = f;
+    st.g = g;
+  }
+  if (!Number.isFinite(st.f)) throw new NonFiniteObjectiveError(st.f, 'loss');
+  if (!allFinite(st.g)) throw new NonFiniteObjectiveError(NaN, 'gradient');
+}
+
+/** Keeps the pair (s, y) when s.y is safely positive (> 1e-10 |s| |y|); the oldest goes beyond `history`. */
+export function pushPair(st: LbfgsState, s: Float64Array, y: Float64Array, history: number): void {
+  if (!(dot(y, s) > 1e-10 * Math.sqrt(dot(s, s) * dot(y, y)))) return;
+  st.S.push(s);
+  st.Y.push(y);
+  if (st.S.length > history) {
+    st.S.shift();
+    st.Y.shift();
+  }
+}
+
 /** Minimiser of the cubic through (x1, f1, g1), (x2, f2, g2), clamped to [lo, hi]; bisection when it has none. */
 function cubicMin(x1: number, f1: number, g1: number, x2: number, f2: number, g2: number, lo?: number, hi?: number): number {
   const [a, b] = lo !== undefined && hi !== undefined ? [lo, hi] : x1 <= x2 ? [x1, x2] : [x2, x1];
@@ -255,13 +277,7 @@ export class Lbfgs {
   iterate(): IterResult {
     const st = this.state;
     const evals0 = st.evals;
-    if (st.g.length === 0) {
-      const { f, g } = this.evaluate(st.x);
-      st.f = f;
-      st.g = g;
-    }
-    if (!Number.isFinite(st.f)) throw new NonFiniteObjectiveError(st.f, 'loss');
-    if (!allFinite(st.g)) throw new NonFiniteObjectiveError(NaN, 'gradient');
+    ensureFiniteStart(st, (x) => this.evaluate(x));
     if (maxAbs(st.g) <= this.opts.gradTol) return { status: 'converged', f: st.f, evals: st.evals - evals0, t: 0 };
     let p: Point | null = null;
     let d = st.S.length ? this.direction(st.g) : null;
@@ -279,14 +295,7 @@ export class Lbfgs {
     const s = d!.map((v) => v * p.t);
     const y = new Float64Array(s.length);
     for (let j = 0; j < y.length; j++) y[j] = p.g[j] - st.g[j];
-    if (dot(y, s) > 1e-10 * Math.sqrt(dot(s, s) * dot(y, y))) {
-      st.S.push(s);
-      st.Y.push(y);
-      if (st.S.length > this.opts.history) {
-        st.S.shift();
-        st.Y.shift();
-      }
-    }
+    pushPair(st, s, y, this.opts.history);
     for (let j = 0; j < st.x.length; j++) st.x[j] += s[j];
     st.f = p.f;
     st.g = p.g;

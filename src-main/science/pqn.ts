@@ -27,7 +27,7 @@
  * The projected gradient at or below gradTol (max norm): "converged", nothing changes.
  */
 import {
-  allFinite, dot, LineSearchError, NonFiniteObjectiveError, type IterResult, type LbfgsOptions, type LbfgsState, type Objective,
+  allFinite, dot, ensureFiniteStart, LineSearchError, pushPair, type IterResult, type LbfgsOptions, type LbfgsState, type Objective,
 } from './lbfgs';
 
 export interface PqnOptions extends Pick<LbfgsOptions, 'history' | 'maxLineSearchEvals' | 'c1' | 'epsF' | 'gradTol'> {
@@ -225,13 +225,7 @@ export class ProjectedLbfgs {
   iterate(): IterResult {
     const st = this.state;
     const evals0 = st.evals;
-    if (st.g.length === 0) {
-      const { f, g } = this.evaluate(st.x);
-      st.f = f;
-      st.g = g;
-    }
-    if (!Number.isFinite(st.f)) throw new NonFiniteObjectiveError(st.f, 'loss');
-    if (!allFinite(st.g)) throw new NonFiniteObjectiveError(NaN, 'gradient');
+    ensureFiniteStart(st, (x) => this.evaluate(x));
     this.updateActiveSet();
     if (this.projectedGradMax() <= this.opts.gradTol) return { status: 'converged', f: st.f, evals: st.evals - evals0, t: 0 };
     let p: Trial | null = null;
@@ -258,14 +252,7 @@ export class ProjectedLbfgs {
       s[j] = p.x[j] - st.x[j];
       y[j] = p.g[j] - st.g[j];
     }
-    if (dot(y, s) > 1e-10 * Math.sqrt(dot(s, s) * dot(y, y))) {
-      st.S.push(s);
-      st.Y.push(y);
-      if (st.S.length > this.opts.history) {
-        st.S.shift();
-        st.Y.shift();
-      }
-    }
+    pushPair(st, s, y, this.opts.history);
     st.x = p.x;
     st.f = p.f;
     st.g = p.g;
