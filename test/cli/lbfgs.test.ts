@@ -34,6 +34,21 @@ describe('scl-lab with the lbfgs optimiser and a stop rule', () => {
     expect(show.stdout).toMatch(/loss-and-gradient evaluations/);
   });
 
+  it('parametrization "projected" runs from the CLI too; the stored config states it, and a bad value exits 2', () => {
+    const cfg = writeJson(dir, 'p.json', { ...lbfgsConfig, optimizer: { name: 'lbfgs', history: 10, parametrization: 'projected' } });
+    const r = cli(['run', '--config', cfg, '--json', '--db', `${dir}/p.sqlite`]);
+    expect(r.code, r.stderr).toBe(0);
+    const res = runResultSchema.parse(JSON.parse(r.stdout));
+    expect(res.stopReason).toBe('reached');
+    expect(res.final!.deltaOF).toBeLessThan(1e-3);
+    expect(res.config).toMatchObject({ optimizer: { name: 'lbfgs', parametrization: 'projected' } });
+    const bad = writeJson(dir, 'b.json', { ...lbfgsConfig, optimizer: { name: 'lbfgs', parametrization: 'cubed' } });
+    const e = cli(['run', '--config', bad, '--db', `${dir}/b.sqlite`]);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/optimizer\.parametrization/);
+    expect(e.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('lbfgs on reshuffled batches, and gapBelow without relu, are config errors naming the field (exit 2)', () => {
     const bad = writeJson(dir, 'bad.json', {
       ...lbfgsConfig,
