@@ -1,0 +1,214 @@
+/**
+ * The fused wasm optimiser step (src-main/compute/fused-optim.ts) against tf.train.* on the cpu and wasm
+ * backends: the same weights and optimiser state bit for bit, the same checkpoint layout, bit-for-bit resume, and
+ * a non-finite gradient found before anything is applied.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { initBackend } from '../../src-main/compute/backend';
+import { allFinite, FusedWasmOptimizer, makeStepOptimizer, TfjsStepOptimizer, type StepOptimizer } from '../../src-main/compute/fused-optim';
+import { DeepTrainer, type DeepCheckpoint, type DeepData, type DeepOptimizerSpec, type DeepSpec } from '../../src-main/science/deep';
+import { makeRng } from '../../src-main/science/rng';
+
+const SPECS: [string, DeepOptimizerSpec][] = [
+  ['sgd', { name: 'sgd', lr: 0.05, momentum: 0, nesterov: false, weightDecay: 0 }],
+  ['sgd + weight decay', { name: 'sgd', lr: 0.05, momentum: 0, nesterov: false, weightDecay: 5e-4 }],
+  ['momentum 0.9 + weight decay', { name: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false, weightDecay: 5e-4 }],
+  ['nesterov 0.8 + weight decay', { name: 'sgd', lr: 0.03, momentum: 0.8, nesterov: true, weightDecay: 1e-3 }],
+  ['adam', { name: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 }],
+  ['adam, own betas and eps + weight decay', { name: 'adam', lr: 0.01, beta1: 0.8, beta2: 0.95, eps: 1e-3, weightDecay: 1e-2 }],
+];
+
+/** Shapes of a small model's variables, including odd sizes and a scalar-like bias. */
+const SHAPES = [[7, 5], [5], [5, 3], [1]];
+
+function gaussian(rng: ReturnType<typeof makeRng>, n: number, scale: number): Float32Array {
+  return Float32Array.from({ length: n }, () => scale * rng.normal());
+}
+
+interface Trace {
+  initial: Float32Array[];
+  weights: Float32Array[];
+  state: { name: string; shape: number[]; data: Float32Array | Int32Array | Uint8Array }[];
+}
+
+/** 50 steps of `opt` with seeded gradients (lr changed at step 25, as a schedule does) on the current backend. */
+async function fiftySteps(make: () => StepOptimizer, spec: DeepOptimizerSpec, tag: string): Promise<Trace> {
+  const rng = makeRng(3, 'fused-optim');
+  const vars = SHAPES.map((s, i) => tf.variable(tf.tensor(gaussian(rng, s.reduce((a, b) => a * b, 1), 1), s), true, `${tag}_v${i}`));
+  const initial = vars.map((v) => v.dataSync().slice() as Float32Array);
+  const opt = make();
+  for (let step = 0; step < 50; step++) {
+    if (step === 25) opt.setLearningRate(spec.lr / 10);
+    const grads: tf.NamedTensorMap = {};
+    vars.forEach((v) => (grads[v.name] = tf.tensor(gaussian(rng, v.size, 0.1 + step / 50), v.shape)));
+    opt.apply(vars, grads, spec.weightDecay);
+    tf.dispose(Object.values(grads));
+  }
+  const weights = vars.map((v) => v.dataSync().slice() as Float32Array);
+  const state = (await opt.getWeights()).map((w) => ({ name: w.name.replace(tag, ''), shape: w.tensor.shape.slice(), data: w.tensor.dataSync().slice() }));
+  opt.dispose();
+  tf.dispose(vars);
+  return { initial, weights, state };
+}
+
+let seq = 0;
+const fresh = () => `t${seq++}`;
+
+describe('allFinite', () => {
+  it('finds NaN and +-Infinity at any position, of odd and even lengths', () => {
+    for (const n of [1, 2, 7, 8]) {
+      expect(allFinite(new Float32Array(n).fill(-3.4e38))).toBe(true);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (const at of [0, n - 1, n >> 1]) {
+          const a = new Float32Array(n).fill(1);
+          a[at] = bad;
+          expect(allFinite(a)).toBe(false);
+        }
+      }
+    }
+    expect(allFinite(new Float32Array(0))).toBe(true);
+  });
+});
+
+describe.each(SPECS)('fused wasm %s vs tf.train.*', (_, spec) => {
+  it('50 steps: every weight and every state tensor equal tfjs on cpu and on wasm, bit for bit', async () => {
+    await initBackend('cpu');
+    const cpu = await fiftySteps(() => new TfjsStepOptimizer(spec), spec, fresh());
+    await initBackend('wasm');
+    const wasmTfjs = await fiftySteps(() => new TfjsStepOptimizer(spec), spec, fresh());
+    const fused = await fiftySteps(() => new FusedWasmOptimizer(spec), spec, fresh());
+    // the checkpoint layout: 'iter', then one state tensor per variable (momentum) or all m then all v (adam)
+    const suffixes = spec.name === 'adam' ? ['m', 'v'] : spec.momentum > 0 ? ['momentum'] : [];
+    expect(fused.state.map((s) => s.name)).toEqual(['iter', ...suffixes.flatMap((x) => SHAPES.map((_s, i) => `_v${i}/${x}`))]);
+    expect(fused.state.map((s) => s.shape)).toEqual([[], ...suffixes.flatMap(() => SHAPES)]);
+    expect(fused.state[0].data[0]).toBe(50);
+    for (const ref of [cpu, wasmTfjs]) {
+      expect(fused.state.map((s) => s.name)).toEqual(ref.state.map((s) => s.name));
+      fused.weights.forEach((w, i) => expect(w).toEqual(ref.weights[i]));
+      fused.state.forEach((s, i) => expect(Array.from(s.data)).toEqual(Array.from(ref.state[i].data)));
+    }
+    // and the weights moved (a step that does nothing would also "match" nothing)
+    fused.weights.forEach((w, i) => expect(maxRelErr([w], [fused.initial[i]])).toBeGreaterThan(1e-3));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The deep trainer on a real (small) MLP
+
+const K = 4;
+function data(n: number, size: number): DeepData {
+  const rng = makeRng(11, 'fused-optim-data');
+  const labels = Int32Array.from({ length: n }, (_, i) => i % K);
+  const x = new Float32Array(n * size);
+  for (let i = 0; i < n; i++) for (let j = 0; j < size; j++) x[i * size + j] = (j % K === labels[i] ? 1 : 0) + 0.5 * rng.normal();
+  const counts = Array.from({ length: K }, (_, c) => labels.filter((y) => y === c).length);
+  return { train: { x, labels, n }, test: null, sampleShape: [size], k: K, counts };
+}
+
+function deepSpec(optimizer: DeepOptimizerSpec, epochs: number): DeepSpec {
+  return {
+    model: { name: 'mlp', hidden: [48, 32] }, dim: 16, relu: true, loss: 'scl', tau: 0.1, lossForm: 'supcon-mean', views: 1,
+    batching: { strategy: 'fixed', batchSize: 32, binding: false }, optimizer,
+    schedule: { name: 'multistep', milestones: [1], gamma: 0.1 }, epochs, evalEvery: 1, seed: 2,
+  };
+}
+
+const weightsOf = (t: DeepTrainer) => t.model.weights.map((w) => w.read().dataSync().slice() as Float32Array);
+
+/** The largest |a - b| / max|b| over the weight tensors. */
+function maxRelErr(a: Float32Array[], b: Float32Array[]): number {
+  let worst = 0;
+  a.forEach((x, i) => {
+    let d = 0, s = 0;
+    for (let j = 0; j < x.length; j++) {
+      d = Math.max(d, Math.abs(x[j] - b[i][j]));
+      s = Math.max(s, Math.abs(b[i][j]));
+    }
+    worst = Math.max(worst, d / s);
+  });
+  return worst;
+}
+
+/** Trains `epochs` epochs of 25 steps each with the optimiser path asked for; returns the weights and a checkpoint. */
+async function train(optimizer: DeepOptimizerSpec, epochs: number, fused: boolean, from?: DeepCheckpoint) {
+  const saved = process.env.SCL_LAB_FUSED_OPTIM;
+  process.env.SCL_LAB_FUSED_OPTIM = fused ? '1' : '0';
+  const t = new DeepTrainer(deepSpec(optimizer, epochs), data(800, 24));
+  if (saved === undefined) delete process.env.SCL_LAB_FUSED_OPTIM;
+  else process.env.SCL_LAB_FUSED_OPTIM = saved;
+  expect(t.opt.kind).toBe(fused ? 'fused-wasm' : 'tfjs');
+  if (from) await t.restore(from);
+  const before = tf.memory().numTensors;
+  while (t.epoch < epochs) t.trainEpoch();
+  // no tensor is left behind by a step; the optimiser state (6 variables) is created on the first step
+  const created = from ? 0 : optimizer.name === 'adam' ? 12 : optimizer.momentum > 0 ? 6 : 0;
+  expect(tf.memory().numTensors - before).toBe(created);
+  const out = { weights: weightsOf(t), checkpoint: await t.checkpoint() };
+  t.dispose();
+  return out;
+}
+
+describe.each(SPECS.filter(([name]) => !name.startsWith('sgd +')))('DeepTrainer, MLP, %s: fused wasm step', (_, spec) => {
+  it('50 steps equal tf.train.* on wasm bit for bit, and tf.train.* on cpu within 1e-4 relative', async () => {
+    await initBackend('cpu');
+    const cpu = await train(spec, 2, false);
+    await initBackend('wasm');
+    const tfjs = await train(spec, 2, false);
+    const fused = await train(spec, 2, true);
+    fused.weights.forEach((w, i) => expect(w).toEqual(tfjs.weights[i]));
+    // wasm and cpu differ in the matMul summation order only (the optimisers agree bit for bit, above)
+    expect(maxRelErr(fused.weights, cpu.weights)).toBeLessThan(1e-4);
+    // the same layout (layer names carry a per-process counter: compare them without it)
+    const layout = (c: DeepCheckpoint) => c.optimizer.map((o) => [o.name.replace(/\d+/g, '#'), o.shape]);
+    expect(layout(fused.checkpoint)).toEqual(layout(tfjs.checkpoint));
+    expect(layout(fused.checkpoint).length).toBe(spec.name === 'adam' ? 13 : spec.momentum > 0 ? 7 : 1);
+    expect(fused.checkpoint.optimizer[0].data[0]).toBe(50);
+  });
+
+  it('a fused checkpoint resumes bit for bit; a tf.train.* checkpoint resumes on the fused step', async () => {
+    await initBackend('wasm');
+    const whole = await train(spec, 2, true);
+    const half = await train(spec, 1, true);
+    const resumed = await train(spec, 2, true, half.checkpoint);
+    resumed.weights.forEach((w, i) => expect(w).toEqual(whole.weights[i]));
+    resumed.checkpoint.optimizer.forEach((o, i) => expect(o.data).toEqual(whole.checkpoint.optimizer[i].data));
+
+    const oldHalf = await train(spec, 1, false);
+    const oldResumed = await train(spec, 2, true, oldHalf.checkpoint);
+    // tfjs's Adam restores accBeta as pow(beta, t + 1) in float32, which may differ from the running product by
+    // an ulp; SGD and momentum have no such term
+    if (spec.name === 'adam') expect(maxRelErr(oldResumed.weights, whole.weights)).toBeLessThan(1e-5);
+    else oldResumed.weights.forEach((w, i) => expect(w).toEqual(whole.weights[i]));
+  });
+});
+
+describe('the fused step on a non-finite gradient', () => {
+  it('reports the first bad variable and applies nothing', async () => {
+    await initBackend('wasm');
+    const spec = SPECS[4][1];
+    const vars = SHAPES.map((s, i) => tf.variable(tf.fill(s, 0.5), true, `nf${i}_${fresh()}`));
+    const opt = makeStepOptimizer(spec);
+    expect(opt.kind).toBe('fused-wasm');
+    const grads: tf.NamedTensorMap = {};
+    vars.forEach((v, i) => {
+      const g = new Float32Array(v.size).fill(0.1);
+      if (i === 2) g[g.length - 1] = -Infinity;
+      if (i === 3) g[0] = NaN;
+      grads[v.name] = tf.tensor(g, v.shape);
+    });
+    const loss = tf.scalar(1.25);
+    expect(opt.check(loss, vars, grads)).toEqual({ loss: 1.25, badGrad: 2 });
+    // what the trainer does next is to throw; nothing was applied, no state exists yet
+    expect(vars.every((v) => Array.from(v.dataSync()).every((x) => x === 0.5))).toBe(true);
+    expect((await opt.getWeights()).map((w) => w.name)).toEqual(['iter']);
+    tf.dispose([loss, ...Object.values(grads), ...vars]);
+    opt.dispose();
+  });
+
+  it('the cpu backend keeps tf.train.*', async () => {
+    await initBackend('cpu');
+    expect(makeStepOptimizer(SPECS[0][1]).kind).toBe('tfjs');
+    expect(() => makeStepOptimizer(SPECS[0][1], { fused: true })).toThrow(/fused optimiser needs the wasm backend, not 'cpu'/);
+  });
+});
