@@ -1,16 +1,20 @@
 /**
  * The deep trainer's optimiser step: the finiteness check of the loss and gradients, then the update.
  *
- * On the wasm backend (single-threaded or threaded build) the step is fused: one JS pass per variable over
- * Float32Array views of the wasm heap checks every gradient for NaN / Infinity before anything is applied, then
- * one pass per variable applies weight decay and the SGD / momentum / Nesterov / Adam update. tfjs's own
+ * On the wasm backend (single-threaded or threaded build) the step is fused: one pass per variable checks every
+ * gradient for NaN / Infinity before anything is applied, then one pass per variable applies weight decay and the
+ * SGD / momentum / Nesterov / Adam update. The passes are a small WebAssembly SIMD kernel (wasm/fused-optim.wat)
+ * instantiated on the backend's own memory (the threaded build's is shared: a shared-memory variant), working on
+ * the tensors' heap offsets; the last n % 4 elements, and everything if the kernel does not instantiate, are JS
+ * loops over Float32Array views of the heap with the same arithmetic (plain JS with Math.fround measured ~2x
+ * slower than tfjs's XNNPACK kernels for Adam, the SIMD kernel ~4x faster; docs/benchmarks.md). tfjs's own
  * optimisers (`tf.train.*`) run ~10 small kernels per variable per step, each allocating its output, plus
  * isFinite / all / cast / concat per variable for the check (~12-15 ms of a 70 ms MLP step; see
- * docs/benchmarks.md); the fused step does the same arithmetic in ~1-2 ms.
+ * docs/benchmarks.md).
  *
- * Numerically the fused step is tfjs's: every operation is rounded to float32 in tfjs's order (Math.fround after
- * each +, *, /, sqrt; a float64 result of one such operation on float32 inputs rounds to the correctly rounded
- * float32 result), the scalars are tfjs's float32 scalars, and Adam keeps accBeta1 / accBeta2 as float32 running
+ * Numerically the fused step is tfjs's: every operation is rounded to float32 in tfjs's order (f32x4 operations;
+ * in JS Math.fround after each +, *, /, sqrt, since a float64 result of one such operation on float32 inputs
+ * rounds to the correctly rounded float32 result), the scalars are tfjs's float32 scalars, and Adam keeps accBeta1 / accBeta2 as float32 running
  * products as tfjs does (not beta^t in float64). test/compute/fused-optim.test.ts checks bit-identity with
  * tf.train.* on the cpu and wasm backends.
  *
@@ -31,6 +35,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DeepOptimizerSpec } from '../science/deep';
+import { WASM_BASE64, WASM_SHARED_BASE64 } from './wasm/fused-optim-wasm';
 
 /** A named tensor of an optimiser's state (tfjs's NamedTensor). */
 export type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];
@@ -105,6 +110,45 @@ interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
   refCount(dataId: object): number;
+  getMemoryOffset(dataId: object): number;
+  /** The emscripten module: the threaded build exports its (shared) memory, the SIMD build has it in `asm`. */
+  wasm: { wasmMemory?: object; asm?: Record<string, unknown> };
+}
+
+/** The SIMD kernels of wasm/fused-optim.wat (pointers are byte offsets into the backend's memory, n % 4 = 0). */
+interface OptimKernel {
+  allFinite(p: number, n: number): number;
+  sgd(w: number, g: number, out: number, n: number, c: number, wd: number): void;
+  momentum(w: number, g: number, acc: number, out: number, n: number, c: number, wd: number, m: number, nesterov: number): void;
+  adam(w: number, g: number, m: number, v: number, out: number, n: number, c: number, wd: number, b1: number, c1: number, b2: number, c2: number, d1: number, d2: number, eps: number): void;
+}
+
+/** The slice of the global WebAssembly API used here (the project's lib settings do not declare it). */
+interface WasmApi {
+  Memory: new (d: { initial: number }) => { buffer: ArrayBufferLike };
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+const kernels = new WeakMap<object, OptimKernel>();
+
+/** The SIMD kernels instantiated on the backend's own memory (one instance per memory), or null if not found. */
+function kernelFor(b: WasmHeapBackend): OptimKernel | null {
+  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const memory = (b.wasm.wasmMemory ?? Object.values(b.wasm.asm ?? {}).find((v) => v instanceof wasm.Memory)) as { buffer: ArrayBufferLike } | undefined;
+  if (!memory) return null;
+  let k = kernels.get(memory);
+  if (!k) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    try {
+      const mod = new wasm.Module(Buffer.from(shared ? WASM_SHARED_BASE64 : WASM_BASE64, 'base64'));
+      k = new wasm.Instance(mod, { env: { memory } }).exports as OptimKernel;
+    } catch {
+      return null; // the JS loops compute the same numbers, only slower (test/compute/fused-optim.test.ts checks both builds)
+    }
+    kernels.set(memory, k);
+  }
+  return k;
 }
 
 interface StateVar {
@@ -143,7 +187,11 @@ export class FusedWasmOptimizer implements StepOptimizer {
   private accBeta1 = 0;
   private accBeta2 = 0;
 
-  constructor(readonly spec: DeepOptimizerSpec) {
+  /** `simd: false` runs the whole step in JS (the same arithmetic; the SIMD kernel does all but n % 4 otherwise). */
+  constructor(
+    readonly spec: DeepOptimizerSpec,
+    private readonly opts: { simd?: boolean } = {},
+  ) {
     this.lr = spec.lr;
     if (spec.name === 'adam') {
       this.accBeta1 = f(spec.beta1);
@@ -154,6 +202,15 @@ export class FusedWasmOptimizer implements StepOptimizer {
   private backend(): WasmHeapBackend {
     if (tf.getBackend() !== 'wasm') throw new Error(`internal: the fused optimiser runs on the wasm backend, not '${tf.getBackend()}'`);
     return tf.backend() as unknown as WasmHeapBackend;
+  }
+
+  /** Whether the SIMD kernel runs (false: JS loops only, asked for or the kernel did not instantiate). */
+  usesSimd(): boolean {
+    return this.kernel(this.backend()) !== null;
+  }
+
+  private kernel(b: WasmHeapBackend): OptimKernel | null {
+    return this.opts.simd === false ? null : kernelFor(b);
   }
 
   private heap(b: WasmHeapBackend, t: tf.TensorInfo): Float32Array {
@@ -167,8 +224,15 @@ export class FusedWasmOptimizer implements StepOptimizer {
 
   check(value: tf.Scalar, vars: tf.Variable[], grads: tf.NamedTensorMap): { loss: number; badGrad: number } {
     const b = this.backend();
+    const k = this.kernel(b);
     const loss = this.heap(b, value)[0];
-    return { loss, badGrad: vars.findIndex((v) => !allFinite(this.heap(b, grads[v.name]))) };
+    const finite = (g: tf.Tensor) => {
+      const h = this.heap(b, g);
+      if (!k) return allFinite(h);
+      const n4 = h.length & ~3;
+      return k.allFinite(b.getMemoryOffset(g.dataId), n4) === 1 && allFinite(h.subarray(n4));
+    };
+    return { loss, badGrad: vars.findIndex((v) => !finite(grads[v.name])) };
   }
 
   /** A state variable's storage must be its own (setWeights may share a caller's tensor): copy it if not. */
@@ -216,13 +280,26 @@ export class FusedWasmOptimizer implements StepOptimizer {
           }
         : null;
     const c = f(-this.lr);
+    const k = this.kernel(b);
+    const mom = spec.name === 'sgd' && spec.momentum > 0 ? f(spec.momentum) : 0;
+    const nesterov = spec.name === 'sgd' && spec.nesterov;
     vars.forEach((v, i) => {
-      const w = this.heap(b, v);
-      const g = this.heap(b, grads[v.name]);
-      const out = this.heap(b, outs[i]);
-      if (adam) adamStep(w, g, this.heap(b, this.first[i].variable), this.heap(b, this.second[i].variable), out, wd, c, adam);
-      else if (spec.name === 'sgd' && spec.momentum > 0) momentumStep(w, g, this.heap(b, this.first[i].variable), out, wd, c, f(spec.momentum), spec.nesterov);
-      else sgdStep(w, g, out, wd, c);
+      const g = grads[v.name];
+      const s1 = this.first[i]?.variable;
+      const s2 = this.second[i]?.variable;
+      // the SIMD kernel does the first n4 elements, JS the rest (all of them without the kernel)
+      const n4 = k ? v.size & ~3 : 0;
+      if (k && n4 > 0) {
+        const at = (t: tf.TensorInfo) => b.getMemoryOffset(t.dataId);
+        if (adam) k.adam(at(v), at(g), at(s1!), at(s2!), at(outs[i]), n4, c, wd, adam.b1, adam.c1, adam.b2, adam.c2, adam.d1, adam.d2, adam.eps);
+        else if (mom > 0) k.momentum(at(v), at(g), at(s1!), at(outs[i]), n4, c, wd, mom, nesterov ? 1 : 0);
+        else k.sgd(at(v), at(g), at(outs[i]), n4, c, wd);
+      }
+      if (n4 === v.size) return;
+      const h = (t: tf.TensorInfo) => this.heap(b, t).subarray(n4);
+      if (adam) adamStep(h(v), h(g), h(s1!), h(s2!), h(outs[i]), wd, c, adam);
+      else if (mom > 0) momentumStep(h(v), h(g), h(s1!), h(outs[i]), wd, c, mom, nesterov);
+      else sgdStep(h(v), h(g), h(outs[i]), wd, c);
     });
     vars.forEach((v, i) => {
       v.assign(outs[i]);

@@ -4,53 +4,14 @@
  * a non-finite gradient found before anything is applied.
  */
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/compute/backend';
-import { allFinite, FusedWasmOptimizer, makeStepOptimizer, TfjsStepOptimizer, type StepOptimizer } from '../../src-main/compute/fused-optim';
+import { allFinite, FusedWasmOptimizer, makeStepOptimizer, TfjsStepOptimizer } from '../../src-main/compute/fused-optim';
 import { DeepTrainer, type DeepCheckpoint, type DeepData, type DeepOptimizerSpec, type DeepSpec } from '../../src-main/science/deep';
 import { makeRng } from '../../src-main/science/rng';
-
-const SPECS: [string, DeepOptimizerSpec][] = [
-  ['sgd', { name: 'sgd', lr: 0.05, momentum: 0, nesterov: false, weightDecay: 0 }],
-  ['sgd + weight decay', { name: 'sgd', lr: 0.05, momentum: 0, nesterov: false, weightDecay: 5e-4 }],
-  ['momentum 0.9 + weight decay', { name: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false, weightDecay: 5e-4 }],
-  ['nesterov 0.8 + weight decay', { name: 'sgd', lr: 0.03, momentum: 0.8, nesterov: true, weightDecay: 1e-3 }],
-  ['adam', { name: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 }],
-  ['adam, own betas and eps + weight decay', { name: 'adam', lr: 0.01, beta1: 0.8, beta2: 0.95, eps: 1e-3, weightDecay: 1e-2 }],
-];
-
-/** Shapes of a small model's variables, including odd sizes and a scalar-like bias. */
-const SHAPES = [[7, 5], [5], [5, 3], [1]];
-
-function gaussian(rng: ReturnType<typeof makeRng>, n: number, scale: number): Float32Array {
-  return Float32Array.from({ length: n }, () => scale * rng.normal());
-}
-
-interface Trace {
-  initial: Float32Array[];
-  weights: Float32Array[];
-  state: { name: string; shape: number[]; data: Float32Array | Int32Array | Uint8Array }[];
-}
-
-/** 50 steps of `opt` with seeded gradients (lr changed at step 25, as a schedule does) on the current backend. */
-async function fiftySteps(make: () => StepOptimizer, spec: DeepOptimizerSpec, tag: string): Promise<Trace> {
-  const rng = makeRng(3, 'fused-optim');
-  const vars = SHAPES.map((s, i) => tf.variable(tf.tensor(gaussian(rng, s.reduce((a, b) => a * b, 1), 1), s), true, `${tag}_v${i}`));
-  const initial = vars.map((v) => v.dataSync().slice() as Float32Array);
-  const opt = make();
-  for (let step = 0; step < 50; step++) {
-    if (step === 25) opt.setLearningRate(spec.lr / 10);
-    const grads: tf.NamedTensorMap = {};
-    vars.forEach((v) => (grads[v.name] = tf.tensor(gaussian(rng, v.size, 0.1 + step / 50), v.shape)));
-    opt.apply(vars, grads, spec.weightDecay);
-    tf.dispose(Object.values(grads));
-  }
-  const weights = vars.map((v) => v.dataSync().slice() as Float32Array);
-  const state = (await opt.getWeights()).map((w) => ({ name: w.name.replace(tag, ''), shape: w.tensor.shape.slice(), data: w.tensor.dataSync().slice() }));
-  opt.dispose();
-  tf.dispose(vars);
-  return { initial, weights, state };
-}
+import { fiftySteps, maxRelErr, SHAPES, SPECS } from './fused-optim-helpers';
 
 let seq = 0;
 const fresh = () => `t${seq++}`;
@@ -72,17 +33,21 @@ describe('allFinite', () => {
 });
 
 describe.each(SPECS)('fused wasm %s vs tf.train.*', (_, spec) => {
-  it('50 steps: every weight and every state tensor equal tfjs on cpu and on wasm, bit for bit', async () => {
+  it('50 steps: every weight and every state tensor equal tfjs on cpu and on wasm, bit for bit (SIMD kernel and JS loops)', async () => {
     await initBackend('cpu');
     const cpu = await fiftySteps(() => new TfjsStepOptimizer(spec), spec, fresh());
     await initBackend('wasm');
     const wasmTfjs = await fiftySteps(() => new TfjsStepOptimizer(spec), spec, fresh());
+    expect(new FusedWasmOptimizer(spec).usesSimd()).toBe(true);
+    expect(new FusedWasmOptimizer(spec, { simd: false }).usesSimd()).toBe(false);
     const fused = await fiftySteps(() => new FusedWasmOptimizer(spec), spec, fresh());
+    const js = await fiftySteps(() => new FusedWasmOptimizer(spec, { simd: false }), spec, fresh());
     // the checkpoint layout: 'iter', then one state tensor per variable (momentum) or all m then all v (adam)
     const suffixes = spec.name === 'adam' ? ['m', 'v'] : spec.momentum > 0 ? ['momentum'] : [];
     expect(fused.state.map((s) => s.name)).toEqual(['iter', ...suffixes.flatMap((x) => SHAPES.map((_s, i) => `_v${i}/${x}`))]);
     expect(fused.state.map((s) => s.shape)).toEqual([[], ...suffixes.flatMap(() => SHAPES)]);
     expect(fused.state[0].data[0]).toBe(50);
+    js.weights.forEach((w, i) => expect(w).toEqual(fused.weights[i]));
     for (const ref of [cpu, wasmTfjs]) {
       expect(fused.state.map((s) => s.name)).toEqual(ref.state.map((s) => s.name));
       fused.weights.forEach((w, i) => expect(w).toEqual(ref.weights[i]));
@@ -90,6 +55,18 @@ describe.each(SPECS)('fused wasm %s vs tf.train.*', (_, spec) => {
     }
     // and the weights moved (a step that does nothing would also "match" nothing)
     fused.weights.forEach((w, i) => expect(maxRelErr([w], [fused.initial[i]])).toBeGreaterThan(1e-3));
+  });
+});
+
+describe('the SIMD kernel', () => {
+  it('the embedded bytes are the compiled wasm/fused-optim.wat, plain and shared-memory (scripts/build-wasm.js is not stale)', async () => {
+    const root = join(__dirname, '..', '..');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build script is CommonJS (scripts/ is plain node)
+    const build = require(join(root, 'scripts', 'build-wasm.js')) as { generate(f: string): Promise<string> };
+    const dir = join(root, 'src-main', 'compute', 'wasm');
+    const text = await build.generate(join(dir, 'fused-optim.wat'));
+    expect(text).toMatch(/WASM_SHARED_BASE64/);
+    expect(readFileSync(join(dir, 'fused-optim-wasm.ts'), 'utf8')).toBe(text);
   });
 });
 
@@ -115,20 +92,6 @@ function deepSpec(optimizer: DeepOptimizerSpec, epochs: number): DeepSpec {
 }
 
 const weightsOf = (t: DeepTrainer) => t.model.weights.map((w) => w.read().dataSync().slice() as Float32Array);
-
-/** The largest |a - b| / max|b| over the weight tensors. */
-function maxRelErr(a: Float32Array[], b: Float32Array[]): number {
-  let worst = 0;
-  a.forEach((x, i) => {
-    let d = 0, s = 0;
-    for (let j = 0; j < x.length; j++) {
-      d = Math.max(d, Math.abs(x[j] - b[i][j]));
-      s = Math.max(s, Math.abs(b[i][j]));
-    }
-    worst = Math.max(worst, d / s);
-  });
-  return worst;
-}
 
 /** Trains `epochs` epochs of 25 steps each with the optimiser path asked for; returns the weights and a checkpoint. */
 async function train(optimizer: DeepOptimizerSpec, epochs: number, fused: boolean, from?: DeepCheckpoint) {
