@@ -12,6 +12,7 @@ const jobs: [string, string, string[]][] = [
   ['UFM SCL step on the cpu backend', 'ufm.js', ['cpu']],
   ['UFM time to geometry: L-BFGS vs projected GD (issue 14)', 'lbfgs.js', []],
   ['Deep training steps/s', 'deep.js', ['wasm']],
+  ['Deep optimiser step on wasm: fused vs tf.train.* (issue 16)', 'optim.js', ['--rounds', '3']],
   ['wasm kernels: stock vs registered', 'kernels.js', ['--quick']],
   ['Store', 'store.js', []],
   ['Claim pivot (runs.summarize) over 120 stored runs', 'summarize.js', ['120']],

@@ -14,6 +14,9 @@ import { ceLoss, sclLoss } from './scl';
 import type { LossForm } from './scl-oracle';
 import { firstNonFinite, NonFiniteLossError, type NonFiniteCause } from './nonfinite';
 import type { EvalRecord } from './ufm';
+import { makeStepOptimizer, type StepOptimizer } from '../compute/fused-optim';
+
+export { makeDeepOptimizer } from '../compute/fused-optim';
 
 export interface DeepSplit {
   /** n samples, row-major, each of size prod(sampleShape). */
@@ -43,12 +46,6 @@ export type Schedule =
 export type DeepOptimizerSpec =
   | { name: 'sgd'; lr: number; momentum: number; nesterov: boolean; weightDecay: number }
   | { name: 'adam'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
-
-/** The tfjs optimiser of a spec (its learning rate is set per epoch by the schedule). */
-export function makeDeepOptimizer(o: DeepOptimizerSpec): tf.Optimizer {
-  if (o.name === 'adam') return tf.train.adam(o.lr, o.beta1, o.beta2, o.eps);
-  return o.momentum > 0 ? tf.train.momentum(o.lr, o.momentum, o.nesterov) : tf.train.sgd(o.lr);
-}
 
 export interface DeepSpec {
   model: ModelSpec;
@@ -133,7 +130,8 @@ export class DeepTrainer {
   readonly params: number;
   readonly batcher: Batcher;
   private classifier: tf.Variable[] = [];
-  private opt: tf.Optimizer;
+  /** Fused on the wasm backend, tf.train.* elsewhere (compute/fused-optim.ts). */
+  readonly opt: StepOptimizer;
   epoch = 0;
   private lastEpochLoss = NaN;
   private readonly sampleSize: number;
@@ -151,17 +149,11 @@ export class DeepTrainer {
       const init = tf.initializers.glorotUniform({ seed: spec.seed + 7 });
       this.classifier = [tf.variable(init.apply([spec.dim, data.k]) as tf.Tensor, true, 'ce_w'), tf.variable(tf.zeros([data.k]), true, 'ce_b')];
     }
-    this.opt = makeDeepOptimizer(spec.optimizer);
+    this.opt = makeStepOptimizer(spec.optimizer);
   }
 
   private trainableVars(): tf.Variable[] {
     return [...this.model.trainableWeights.map((w) => w.read() as tf.Variable), ...this.classifier];
-  }
-
-  private setLr(lr: number): void {
-    (this.opt as unknown as { learningRate: number }).learningRate = lr;
-    const sgd = this.opt as unknown as { setLearningRate?: (lr: number) => void; c?: tf.Scalar };
-    if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(lr);
   }
 
   /** Gathers samples (and their augmented second views) into one input tensor. */
@@ -194,7 +186,7 @@ export class DeepTrainer {
   trainEpoch(hooks: DeepHooks = {}): number | null {
     const e = this.epoch;
     const lr = learningRate(this.spec, e);
-    this.setLr(lr);
+    this.opt.setLearningRate(lr);
     const rng = makeRng(this.spec.seed, `augment:${e}`);
     const batches = this.batcher.epoch(e);
     const vars = this.trainableVars();
@@ -204,24 +196,15 @@ export class DeepTrainer {
       if (hooks.shouldStop?.()) return null;
       const { x, labels } = this.batchInput(batches[b], rng);
       const { value, grads } = tf.variableGrads(() => this.lossOf(x, labels), vars);
-      // one read-back per step: the loss, then 1/0 per variable for "its gradient is all finite"
-      const check = tf.tidy(() => tf.concat([tf.reshape(value, [1]), ...vars.map((v) => tf.reshape(tf.cast(tf.all(tf.isFinite(grads[v.name])), 'float32'), [1]))]));
-      const flags = check.dataSync();
-      check.dispose();
-      const loss = flags[0];
-      const badGrad = vars.findIndex((_, i) => flags[i + 1] !== 1);
+      // the loss and every gradient checked before anything is applied
+      const { loss, badGrad } = this.opt.check(value, vars, grads);
       if (!Number.isFinite(loss) || badGrad >= 0) {
         const err = this.diagnose(x, vars, grads, loss, badGrad, e + 1, b + 1, batches.length, lr);
         tf.dispose([x, value, ...Object.values(grads)]);
         throw err;
       }
-      const named: tf.NamedTensorMap = {};
-      for (const v of vars) {
-        const g = grads[v.name];
-        named[v.name] = wd > 0 ? tf.tidy(() => tf.add(g, tf.mul(v, wd))) : g;
-      }
-      this.opt.applyGradients(named);
-      tf.dispose([x, value, ...Object.values(grads), ...(wd > 0 ? Object.values(named) : [])]);
+      this.opt.apply(vars, grads, wd);
+      tf.dispose([x, value, ...Object.values(grads)]);
       sum += loss;
       hooks.onBatch?.({ epoch: e, batch: b + 1, batches: batches.length, loss });
     }
@@ -321,7 +304,11 @@ export class DeepTrainer {
       if (s.shape.join('x') !== w.shape.join('x')) throw new Error(`checkpoint weight ${s.name} has shape ${s.shape}, the model expects ${w.shape}`);
       w.set(tf.tensor(s.data, s.shape));
     });
-    if (c.optimizer.length) await this.opt.setWeights(c.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.data, w.shape) })));
+    if (c.optimizer.length) {
+      const state = c.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.data, w.shape) }));
+      await this.opt.setWeights(state);
+      tf.dispose(state.map((s) => s.tensor)); // the optimiser's variables keep their own reference
+    }
     this.epoch = c.epoch;
   }
 
