@@ -2,7 +2,7 @@
  * `scl-lab`: the command line over the same services as the app.
  * Exit codes: 0 ok, 1 the run failed, 2 bad input (config, arguments, files).
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../api/schema/config';
 import { ClusterError } from '../cluster/script';
 import { analyseConfigBatching } from '../services/analysis';
@@ -70,6 +70,12 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return code;
   } catch (e) {
+    if (e instanceof InvalidArgumentError) {
+      // thrown by an argument parser called from an action (not by commander's own option parsing, which prints
+      // the message itself and throws a plain CommanderError): commander has printed nothing
+      err(`scl-lab: ${e.message}`);
+      return 2;
+    }
     if (e instanceof CommanderError) {
       // help and version exit 0; usage errors were already printed by commander
       return e.exitCode === 0 ? 0 : 2;
