@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CONFIG_SCHEMA_VERSION } from '../../src-main/api/schema/config';
 import { evalLossKey, metricAxisLabel } from '../../src-main/api/schema/metric-keys';
 import type { RunResult } from '../../src-main/api/schema/result';
 import { Runner } from '../../src-main/runner/runner';
@@ -99,7 +100,7 @@ describe('metric keys: a sum and a mean never share a name', () => {
     expect(old.metricKeys(deepId).scalars).toContain('train/loss'); // as schema 2 stored it
     old.close();
     const reopened = open(file);
-    expect(reopened.getRun(deepId).config['schemaVersion']).toBe(3);
+    expect(reopened.getRun(deepId).config['schemaVersion']).toBe(CONFIG_SCHEMA_VERSION);
     expect(values(reopened, deepId, 'train/lossMean')).toEqual(deepBefore);
     expect(reopened.metricKeys(deepId).scalars).not.toContain('train/loss');
     expect(reopened.getRun(deepId).summaries['train/lossMean']!.last).toBe(deepBefore.at(-1)![1]);
