@@ -18,7 +18,7 @@ export function formatResult(r: RunResult): string {
   const m = r.final;
   if (m) {
     lines.push(`  epoch ${m.epoch}${m.evals !== undefined ? `   (${m.evals} loss-and-gradient evaluations)` : ''}`);
-    if (r.stopReason && c.kind === 'ufm') lines.push(`  stopped: ${describeStop(r.stopReason, c.stop, m.epoch, c.epochs)}`);
+    if (r.stopReason && c.kind === 'ufm') lines.push(`  stopped: ${describeStop(r.stopReason, c.stop, m.epoch, c.epochs, m)}`);
     // one meaning per name (api/schema/metric-keys.ts): the UFM objective sums its batches, a deep run averages them
     const lossName = c.kind === 'deep' ? 'loss (mean)  ' : 'loss (sum)   ';
     lines.push(`  ${lossName}${f(m.loss)}${m.optimalLoss !== null ? `   L* ${f(m.optimalLoss)}   gap ${f(m.gap)}` : ''}`);

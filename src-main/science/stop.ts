@@ -26,8 +26,25 @@ export function targetsMet(s: StopRule | undefined, rec: { deltaOF: number; gap:
   return true;
 }
 
+/** What the run ended at, when known (UFM+ has a closed-form L*; the gap is loss - L*). */
+export interface StopFinal {
+  gap: number | null;
+  optimalLoss: number | null;
+  deltaOF?: number;
+}
+
+/**
+ * Largest gap still read as "at L*" when L-BFGS reports a zero gradient. L-BFGS runs log their float64
+ * objective, which at a zero gradient of the OF is L* to ~1e-12 relative; the spurious stationary points of UFM+
+ * lie 1e-6 to 1e-2 relative above L* (measured: 0.0136 on L* 6,268; 0.296 on L* ~144). Relative 1e-9 plus an
+ * absolute 1e-9 separates the two.
+ */
+export function atOptimum(gap: number, optimalLoss: number): boolean {
+  return gap <= 1e-9 * Math.abs(optimalLoss) + 1e-9;
+}
+
 /** One line for the Run page and `scl-lab show`, e.g. "reached Delta_OF < 0.05 at epoch 61". */
-export function describeStop(reason: StopReason, stop: StopRule | undefined, epoch: number, epochs: number): string {
+export function describeStop(reason: StopReason, stop: StopRule | undefined, epoch: number, epochs: number, final?: StopFinal): string {
   switch (reason) {
     case 'reached': {
       const t: string[] = [];
@@ -39,7 +56,15 @@ export function describeStop(reason: StopReason, stop: StopRule | undefined, epo
       return `ran the maximum of ${epochs} epochs${hasTargets(stop) ? ' without reaching the stop targets' : ''}`;
     case 'maxSeconds':
       return `stopped at the time limit of ${stop?.maxSeconds} s at epoch ${epoch}`;
-    case 'converged':
-      return `L-BFGS converged at epoch ${epoch} (zero gradient to float precision)`;
+    case 'converged': {
+      const gap = final?.gap ?? null;
+      const lStar = final?.optimalLoss ?? null;
+      if (gap === null || lStar === null || !Number.isFinite(gap)) {
+        return `L-BFGS converged at epoch ${epoch} (zero gradient to float precision)`;
+      }
+      if (atOptimum(gap, lStar)) return `L-BFGS converged to L* at epoch ${epoch} (zero gradient to float precision)`;
+      const dof = final?.deltaOF !== undefined ? `, Delta_OF ${final.deltaOF.toPrecision(3)}` : '';
+      return `L-BFGS stopped at epoch ${epoch} at a stationary point that is not the optimum: zero gradient, but the loss is ${gap.toPrecision(3)} above L*${dof}`;
+    }
   }
 }

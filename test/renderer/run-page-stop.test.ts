@@ -38,4 +38,26 @@ describe('Run page: which solver ran and why the run stopped', () => {
     const line = await screen.findByTestId('run-stop');
     expect(line.textContent).toBe('Stopped: lbfgs: reached Delta_OF < 0.001 at epoch 85, 97 loss-and-gradient evaluations');
   });
+
+  it('a zero gradient above L* is called a stationary point that is not the optimum, not "converged"', async () => {
+    const stuck = { ...final, epoch: 16, loss: 144.5, optimalLoss: 144.2, gap: 0.296, deltaOF: 0.606, evals: 20 };
+    const result = { status: 'finished', backend: 'wasm', config, final: stuck, history: [], seconds: 1, stopReason: 'converged' };
+    client.handlers['runs.get'] = () =>
+      ({ ...makeRun(4, { config }), appVersion: '0.1.0', env: null, result }) as unknown as MethodOutput<'runs.get'>;
+    renderWith(RunPage, client, { id: 4 });
+    const line = await screen.findByTestId('run-stop');
+    expect(line.textContent).toBe(
+      'Stopped: lbfgs: L-BFGS stopped at epoch 16 at a stationary point that is not the optimum: zero gradient, but the loss is 0.296 above L*, Delta_OF 0.606, 20 loss-and-gradient evaluations',
+    );
+  });
+
+  it('a zero gradient at L* (to float64 precision) is "converged to L*"', async () => {
+    const atL = { ...final, epoch: 21, gap: 2e-11, deltaOF: 0, evals: 25 };
+    const result = { status: 'finished', backend: 'wasm', config, final: atL, history: [], seconds: 1, stopReason: 'converged' };
+    client.handlers['runs.get'] = () =>
+      ({ ...makeRun(5, { config }), appVersion: '0.1.0', env: null, result }) as unknown as MethodOutput<'runs.get'>;
+    renderWith(RunPage, client, { id: 5 });
+    const line = await screen.findByTestId('run-stop');
+    expect(line.textContent).toBe('Stopped: lbfgs: L-BFGS converged to L* at epoch 21 (zero gradient to float precision), 25 loss-and-gradient evaluations');
+  });
 });
