@@ -253,6 +253,11 @@ function convCases(): ConvCase[] {
   }
   // ResNet-18 CIFAR-like shapes (small batch) and a few odd ones.
   out.push({ x: [2, 16, 16, 8], k: 3, co: 16, s: 2, pad: 'same' });
+  // Filter gradient paths by input channels: <= 16 all taps in one GEMM, 17..32 all taps per chunk of ~2048 rows
+  // (here 3 chunks of 2, 2 and 1 images: accumulation across chunks), > 32 one GEMM per tap.
+  out.push({ x: [5, 32, 32, 20], k: 3, co: 6, s: 1, pad: 'same' });
+  out.push({ x: [3, 33, 31, 32], k: 3, co: 5, s: 2, pad: 'valid' });
+  out.push({ x: [2, 9, 9, 40], k: 3, co: 7, s: 1, pad: 'same' });
   out.push({ x: [2, 16, 16, 8], k: 1, co: 16, s: 2, pad: 'valid' });
   out.push({ x: [1, 11, 13, 4], k: 5, co: 3, s: 2, pad: 'same' });
   out.push({ x: [3, 12, 12, 2], k: 7, co: 4, s: 2, pad: 'same' });
