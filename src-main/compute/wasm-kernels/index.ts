@@ -30,6 +30,8 @@
  *  - Conv2DBackpropFilter: implicit im2col, one GEMM per filter tap: dW[i,j] = X_ij^T · dy with X_ij^T [ci, N]
  *                  gathered from x (zeros in the padding) and dy [N, co] the weight operand shared by all taps
  *                  (XNNPACK packs it once); the contraction runs over chunks of images to stay cache-resident.
+ *                  Up to 32 input channels all taps go into one GEMM per chunk instead ([kh*kw*ci, N] · dy:
+ *                  M = 27 rather than 3 for an RGB input; the small CNN's two layers).
  *  - Conv2DBackpropInput: polyphase transposed convolution: for stride s, s*s stride-1 Conv2Ds of dy with
  *                  flipped, in/out-swapped sub-filters (taps k = phase mod s), interleaved into dx; stride 1 is a
  *                  single full convolution. No zero-dilated dy, so no 4x wasted work at stride 2. 1x1 filters:
