@@ -89,6 +89,20 @@ function gatherTapInto(
 }
 
 /**
+ * Images [b0, b1) of dy [b, oh, ow, co] as the [1, rows, co] GEMM weight operand: a view for the whole batch, else
+ * an own tensor (a temporary of ctx), so that XNNPACK packs it once for every GEMM of the chunk.
+ */
+function dyChunk(ctx: Ctx, dy: TensorInfo, b0: number, b1: number): TensorInfo {
+  const [bs, oh, ow, co] = dy.shape;
+  const rows = (b1 - b0) * oh * ow;
+  if (b0 === 0 && b1 === bs) return view(dy, [1, rows, co]);
+  const dyc = ctx.alloc([1, rows, co], 'float32');
+  const per = oh * ow * co;
+  ctx.backend.typedArrayFromHeap(dyc).set((ctx.backend.typedArrayFromHeap(dy) as Float32Array).subarray(b0 * per, b1 * per));
+  return dyc;
+}
+
+/**
  * Filter gradient as one GEMM per filter tap (implicit im2col): dW[i, j] = X_ij^T · dy, where
  * X_ij^T [ci, N] (N = b*oh*ow) is gathered from x at rows oh*s - pt + i, cols ow*s - pl + j (zeros in the padding)
  * and dy [N, co] is the same GEMM weight operand for every tap, so XNNPACK packs it once (its operator cache is
@@ -111,16 +125,7 @@ function filterGradGemm(ctx: Ctx, x: TensorInfo, dy: TensorInfo, info: Conv2DInf
     for (let b0 = 0; b0 < bs; b0 += imgsPerChunk) {
       const b1 = Math.min(bs, b0 + imgsPerChunk);
       const rows = (b1 - b0) * perImage;
-      let dyc: TensorInfo;
-      if (b0 === 0 && b1 === bs) {
-        dyc = view(dy, [1, rows, co]);
-      } else {
-        // Own tensor for the chunk: it is the GEMM weight operand shared by all taps (packed once).
-        dyc = ctx.alloc([1, rows, co], 'float32');
-        ctx.backend
-          .typedArrayFromHeap(dyc)
-          .set((ctx.backend.typedArrayFromHeap(dy) as Float32Array).subarray(b0 * perImage * co, b1 * perImage * co));
-      }
+      const dyc = dyChunk(ctx, dy, b0, b1);
       for (let i = 0; i < kh; i++) {
         for (let j = 0; j < kw; j++) {
           const a = gatherTapTransposed(ctx, x, i - top, j - left, sh, sw, oh, ow, b0, b1);
@@ -162,15 +167,7 @@ function filterGradAllTaps(ctx: Ctx, x: TensorInfo, dy: TensorInfo, info: Conv2D
     for (let b0 = 0; b0 < bs; b0 += imgsPerChunk) {
       const b1 = Math.min(bs, b0 + imgsPerChunk);
       const rows = (b1 - b0) * perImage;
-      let dyc: TensorInfo;
-      if (b0 === 0 && b1 === bs) {
-        dyc = view(dy, [1, rows, co]);
-      } else {
-        dyc = ctx.alloc([1, rows, co], 'float32');
-        ctx.backend
-          .typedArrayFromHeap(dyc)
-          .set((ctx.backend.typedArrayFromHeap(dy) as Float32Array).subarray(b0 * perImage * co, b1 * perImage * co));
-      }
+      const dyc = dyChunk(ctx, dy, b0, b1);
       const a = ctx.alloc([1, m, rows], 'float32');
       const dst = ctx.backend.typedArrayFromHeap(a) as Float32Array;
       const src = ctx.backend.typedArrayFromHeap(x) as Float32Array;
