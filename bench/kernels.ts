@@ -2,13 +2,15 @@
  * Micro-benchmark of the fast wasm kernels (src-main/compute/wasm-kernels/): stock tfjs-backend-wasm versus the
  * registered kernels. A plain script that prints timings (not a test).
  *
- * Run: npm run build && node dist/bench/kernels.js [--quick]   (npm run bench runs it too)
+ * Run: npm run build && node dist/bench/kernels.js [--quick] [--cnn]   (npm run bench runs it too; --cnn: only the
+ * small-CNN section)
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerFastWasmKernels, restoreStockWasmKernels } from '../src-main/compute/wasm-kernels';
 
 const QUICK = process.argv.includes('--quick');
+const ONLY_CNN = process.argv.includes('--cnn');
 
 /** Mean ms per call of f (which must return tensors, read back to be sure the work is done), after a warm-up. */
 function timeMs(f: () => tf.Tensor | tf.Tensor[], opts: { minRuns?: number; budgetMs?: number } = {}): number {
@@ -161,6 +163,47 @@ function resnet18StepMs(batch: number, width: number, budgetMs: number): number 
   return ms;
 }
 
+function maxPoolGrad(dy: tf.Tensor4D, input: tf.Tensor4D, output: tf.Tensor4D, f: number, s: number, pad: 'same' | 'valid') {
+  return tf.engine().runKernel('MaxPoolGrad', { dy, input, output }, {
+    filterSize: [f, f],
+    strides: [s, s],
+    pad,
+    dimRoundingMode: undefined,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+function avgPoolGrad(dy: tf.Tensor4D, input: tf.Tensor4D, f: number, s: number, pad: 'same' | 'valid') {
+  return tf.engine().runKernel('AvgPoolGrad', { dy, input }, { filterSize: [f, f], strides: [s, s], pad } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+/** The small CNN's kernels (src-main/science/models.ts 'cnn', B = 128 on 32x32x3), ms per op. */
+function cnnSection(): void {
+  const B = QUICK ? 32 : 128;
+  console.log(`-- small CNN (conv3x3(32) relu maxpool2 conv3x3(64) relu maxpool2 dense), batch ${B}; ms per op --`);
+  const x1 = tf.randomNormal([B, 32, 32, 3]) as tf.Tensor4D;
+  const dy1 = tf.randomNormal([B, 32, 32, 32]) as tf.Tensor4D;
+  const x2 = tf.randomNormal([B, 16, 16, 32]) as tf.Tensor4D;
+  const dy2 = tf.randomNormal([B, 16, 16, 64]) as tf.Tensor4D;
+  const w2 = tf.randomNormal([3, 3, 32, 64]) as tf.Tensor4D;
+  const p1 = tf.maxPool(dy1, 2, 2, 'valid');
+  const p2 = tf.maxPool(dy2, 2, 2, 'valid');
+  compare('MaxPoolGrad 2x2 s2 [B,32,32,32]', () => maxPoolGrad(p1, dy1, p1, 2, 2, 'valid'));
+  compare('MaxPoolGrad 2x2 s2 [B,16,16,64]', () => maxPoolGrad(p2, dy2, p2, 2, 2, 'valid'));
+  compare('MaxPoolGrad 3x3 s2 same [B,32,32,32] (overlapping)', () =>
+    maxPoolGrad(tf.maxPool(dy1, 3, 2, 'same'), dy1, p1, 3, 2, 'same'),
+  );
+  compare('AvgPoolGrad 2x2 s2 [B,32,32,32]', () => avgPoolGrad(p1, dy1, 2, 2, 'valid'));
+  compare('Conv2DBackpropFilter 3x3 s1 3->32 (conv 1)', () => conv2dBackpropFilter(x1, dy1, [3, 3, 3, 32], 1, 'same'), {
+    stockMissing: true,
+  });
+  compare('Conv2DBackpropFilter 3x3 s1 32->64 (conv 2)', () => conv2dBackpropFilter(x2, dy2, [3, 3, 32, 64], 1, 'same'), {
+    stockMissing: true,
+  });
+  compare('Conv2DBackpropInput 3x3 s1 32->64 (conv 2)', () => conv2dBackpropInput(dy2, w2, x2.shape, 1, 'same'));
+  compare('Conv2D fwd 3x3 s1 32->64 (conv 2, reference)', () => tf.conv2d(x2, w2, 1, 'same'));
+  tf.dispose([x1, dy1, x2, dy2, w2, p1, p2]);
+}
+
 async function main(): Promise<void> {
   registerFastWasmKernels(tf);
   await tf.setBackend('wasm');
@@ -168,6 +211,9 @@ async function main(): Promise<void> {
   const simd = String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const threads = String(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
   console.log(`tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}, SIMD ${simd}, threads ${threads}${QUICK ? ' (quick)' : ''}`);
+  console.log('');
+  cnnSection();
+  if (ONLY_CNN) return;
   console.log('');
   console.log('-- matMul (ms per op) --');
   {

@@ -253,6 +253,11 @@ function convCases(): ConvCase[] {
   }
   // ResNet-18 CIFAR-like shapes (small batch) and a few odd ones.
   out.push({ x: [2, 16, 16, 8], k: 3, co: 16, s: 2, pad: 'same' });
+  // Filter gradient paths by input channels: <= 16 all taps in one GEMM, 17..32 all taps per chunk of ~2048 rows
+  // (here 3 chunks of 2, 2 and 1 images: accumulation across chunks), > 32 one GEMM per tap.
+  out.push({ x: [5, 32, 32, 20], k: 3, co: 6, s: 1, pad: 'same' });
+  out.push({ x: [3, 33, 31, 32], k: 3, co: 5, s: 2, pad: 'valid' });
+  out.push({ x: [2, 9, 9, 40], k: 3, co: 7, s: 1, pad: 'same' });
   out.push({ x: [2, 16, 16, 8], k: 1, co: 16, s: 2, pad: 'valid' });
   out.push({ x: [1, 11, 13, 4], k: 5, co: 3, s: 2, pad: 'same' });
   out.push({ x: [3, 12, 12, 2], k: 7, co: 4, s: 2, pad: 'same' });
@@ -404,7 +409,7 @@ describe('conv kernels leave no wasm buffers behind', () => {
 });
 
 describe('other kernels leave no wasm buffers behind', () => {
-  it('depthwise gradients, segment sum, tile, leading sum / mean, ResNet-sized filter chunks', async () => {
+  it('depthwise gradients, segment sum, tile, leading sum / mean, pooling gradients, ResNet-sized filter chunks', async () => {
     const x = tf.tensor(rand([2, 9, 9, 4]).data, [2, 9, 9, 4]);
     const f = tf.tensor(rand([3, 3, 4, 2]).data, [3, 3, 4, 2]);
     const big = tf.tensor(rand([3, 32, 32, 20]).data, [3, 32, 32, 20]);
@@ -419,6 +424,8 @@ describe('other kernels leave no wasm buffers behind', () => {
       tf.tile(x, [2, 1, 1, 3]);
       tf.sum(x, [0, 1, 2]);
       tf.mean(x, [0, 1], true);
+      tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 3, 2, 'same').sum())(x);
+      tf.grad((a: tf.Tensor) => tf.avgPool(a as tf.Tensor4D, 2, 2, 'valid').sum())(x);
     });
     tf.dispose([x, f, big, w]);
   });
@@ -473,6 +480,95 @@ describe('Tile', () => {
   it('int32 and bool', async () => {
     await expectSame([ints([2, 3], [1, -2, 3, 4, 5, -6])], (x) => tf.tile(x, [3, 2]));
     await expectSame([ints([2, 2], [1, 0, 0, 1])], (x) => tf.tile(x.cast('bool'), [2, 3]).cast('float32'));
+  });
+});
+
+/** Values from a small set (many ties inside a window), with some -Infinity and NaN, to test tie-breaking. */
+function tied(shape: number[], special = false): Input {
+  const r = rng(seedCounter++ * 104729);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = r();
+    data[i] = special && u < 0.05 ? -Infinity : special && u < 0.08 ? NaN : Math.floor(u * 4) - 1;
+  }
+  return { shape, data };
+}
+
+type PoolPad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+interface PoolCase {
+  x: [number, number, number, number];
+  f: [number, number];
+  s: [number, number];
+  pad: PoolPad;
+  rounding?: 'floor' | 'round' | 'ceil';
+}
+
+function poolCases(): PoolCase[] {
+  const explicit: tf.backend_util.ExplicitPadding = [
+    [0, 0],
+    [1, 0],
+    [2, 1],
+    [0, 0],
+  ];
+  return [
+    { x: [3, 8, 8, 5], f: [2, 2], s: [2, 2], pad: 'valid' }, // the small CNN's pooling
+    { x: [2, 9, 7, 3], f: [2, 2], s: [2, 2], pad: 'same' }, // odd sizes, padded last window
+    { x: [2, 9, 9, 4], f: [3, 3], s: [2, 2], pad: 'same' }, // overlapping windows (ResNet stem pooling)
+    { x: [2, 7, 8, 6], f: [3, 3], s: [1, 1], pad: 'same' },
+    { x: [1, 10, 9, 17], f: [3, 2], s: [2, 3], pad: 'valid' }, // rectangular filter and strides, C not a multiple of 4
+    { x: [2, 7, 7, 3], f: [3, 3], s: [2, 2], pad: explicit },
+    { x: [2, 8, 8, 2], f: [3, 3], s: [2, 2], pad: 1, rounding: 'ceil' },
+    { x: [2, 9, 9, 2], f: [3, 3], s: [2, 2], pad: 1 },
+    { x: [1, 5, 5, 3], f: [5, 5], s: [1, 1], pad: 'valid' }, // one window over everything
+  ];
+}
+
+function poolName(c: PoolCase): string {
+  const pad = typeof c.pad === 'object' ? JSON.stringify(c.pad) : String(c.pad);
+  return `x=${c.x.join('x')} f=${c.f.join('x')} s=${c.s.join('x')} pad=${pad}${c.rounding ? ` ${c.rounding}` : ''}`;
+}
+
+function poolDyShape(c: PoolCase): number[] {
+  return tf.backend_util.computePool2DInfo(c.x, c.f, c.s, 1, c.pad, c.rounding).outShape;
+}
+
+function poolGrad(name: 'MaxPoolGrad' | 'AvgPoolGrad', c: PoolCase, dy: tf.Tensor, input: tf.Tensor): tf.Tensor {
+  const attrs = { filterSize: c.f, strides: c.s, pad: c.pad, dimRoundingMode: c.rounding };
+  const inputs = name === 'MaxPoolGrad' ? { dy, input, output: dy } : { dy, input };
+  return tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+describe('MaxPoolGrad / AvgPoolGrad (stock wasm: naive loops)', () => {
+  for (const c of poolCases()) {
+    it(`MaxPoolGrad ${poolName(c)}, tied values`, async () => {
+      await expectSame([rand(poolDyShape(c)), tied(c.x)], (dy, x) => poolGrad('MaxPoolGrad', c, dy, x));
+    });
+    // tfjs's avgPool gradient takes no dimRoundingMode (cpu and wasm ignore it)
+    if (c.rounding == null) {
+      it(`AvgPoolGrad ${poolName(c)}`, async () => {
+        await expectSame([rand(poolDyShape(c)), rand(c.x)], (dy, x) => poolGrad('AvgPoolGrad', c, dy, x));
+      });
+    }
+  }
+
+  it('MaxPoolGrad: windows of NaN / -Infinity route the gradient as the cpu backend does', async () => {
+    for (const c of [poolCases()[0], poolCases()[2]]) {
+      // the 2x2 / stride 2 tiling fast path, and the general path
+      await expectSame([rand(poolDyShape(c)), tied(c.x, true)], (dy, x) => poolGrad('MaxPoolGrad', c, dy, x));
+    }
+    // A window with only -Infinity passes no gradient at all (cpu: argmax -1).
+    const got = await runOn('wasm', [rand([1, 1, 1, 1]), { shape: [1, 2, 2, 1], data: new Float32Array(4).fill(-Infinity) }], (dy, x) =>
+      poolGrad('MaxPoolGrad', { x: [1, 2, 2, 1], f: [2, 2], s: [2, 2], pad: 'valid' }, dy, x),
+    );
+    expect(Array.from(got[0].data)).toEqual([0, 0, 0, 0]);
+  });
+
+  it('gradients through tf.maxPool / tf.avgPool (tf.grad), random inputs', async () => {
+    await expectSame([rand([2, 9, 9, 5])], (x) => [
+      tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 3, 2, 'same').square().sum())(x),
+      tf.grad((a: tf.Tensor) => tf.avgPool(a as tf.Tensor4D, [2, 3], 1, 'valid').square().sum())(x),
+    ]);
   });
 });
 

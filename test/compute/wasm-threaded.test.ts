@@ -103,6 +103,21 @@ describe('threaded wasm in this process (2 threads)', () => {
     for (let i = 0; i < wasm.length; i++) expect(relErr(wasm[i], cpu[i]), `output ${i}`).toBeLessThanOrEqual(REL_TOL);
   });
 
+  it('the small CNN block (3-channel conv filter gradient, max / avg pooling gradients) matches the cpu backend', async () => {
+    const x = data(4 * 16 * 16 * 3, 9), k1 = data(3 * 3 * 3 * 8, 10), k2 = data(3 * 3 * 8 * 24, 11), r = data(4 * 4 * 4 * 24, 12);
+    const { wasm, cpu } = await onBoth(() => {
+      const X = tf.tensor4d(x, [4, 16, 16, 3]), K1 = tf.tensor4d(k1, [3, 3, 3, 8]), K2 = tf.tensor4d(k2, [3, 3, 8, 24]);
+      const R = tf.tensor4d(r, [4, 4, 4, 24]);
+      const f = (xx: tf.Tensor, a: tf.Tensor, b: tf.Tensor) => {
+        const h = tf.maxPool(tf.relu(tf.conv2d(xx as tf.Tensor4D, a as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');
+        const g = tf.avgPool(tf.relu(tf.conv2d(h, b as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');
+        return tf.sum(tf.mul(g, R));
+      };
+      return tf.grads(f)([X, K1, K2]);
+    });
+    for (let i = 0; i < wasm.length; i++) expect(relErr(wasm[i], cpu[i]), `output ${i}`).toBeLessThanOrEqual(REL_TOL);
+  });
+
   it('cannot change its thread count once running (clear error)', async () => {
     await expect(initBackend('wasm', { threads: 1 })).rejects.toThrow(/already runs with 2 thread\(s\)/);
   });

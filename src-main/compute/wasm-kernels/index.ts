@@ -30,6 +30,8 @@
  *  - Conv2DBackpropFilter: implicit im2col, one GEMM per filter tap: dW[i,j] = X_ij^T · dy with X_ij^T [ci, N]
  *                  gathered from x (zeros in the padding) and dy [N, co] the weight operand shared by all taps
  *                  (XNNPACK packs it once); the contraction runs over chunks of images to stay cache-resident.
+ *                  Up to 32 input channels all taps go into one GEMM per chunk instead ([kh*kw*ci, N] · dy:
+ *                  M = 27 rather than 3 for an RGB input; the small CNN's two layers).
  *  - Conv2DBackpropInput: polyphase transposed convolution: for stride s, s*s stride-1 Conv2Ds of dy with
  *                  flipped, in/out-swapped sub-filters (taps k = phase mod s), interleaved into dx; stride 1 is a
  *                  single full convolution. No zero-dilated dy, so no 4x wasted work at stride 2. 1x1 filters:
@@ -43,6 +45,9 @@
  *  - Tile: JS block copies (in-place doubling copyWithin).
  *  - Sum / Mean over a leading block of axes, float32: JS column sum in float64 (~7x faster than stock);
  *                  any other reduction goes to the stock kernel.
+ *  - MaxPoolGrad / AvgPoolGrad, float32 NHWC: one JS pass over the windows (stock loops over every dx position
+ *                  and every window that might contain it, ~15x slower); dy goes to the argmax with the cpu
+ *                  backend's tie-breaking (pool.ts).
  *
  * Not covered (documented because not needed for MLP / small-CNN / ResNet-18 training):
  *  - NCHW convolution gradients: the wasm Conv2D forward itself only supports NHWC (filter gradient throws).
@@ -54,12 +59,14 @@
  * `restoreStockWasmKernels(tf)` undoes the registration (the benchmark uses it to compare).
  *
  * Files: shared.ts (Ctx, backend access, TensorInfo utilities), matmul.ts, conv-common.ts (what the convolution
- * gradients share), conv.ts, depthwise.ts, reductions.ts (UnsortedSegmentSum, Tile, Sum / Mean); this file
+ * gradients share), conv.ts, depthwise.ts, reductions.ts (UnsortedSegmentSum, Tile, Sum / Mean), pool.ts
+ * (MaxPoolGrad, AvgPoolGrad); this file
  * registers and restores them.
  */
 import { makeConv2DBackpropFilter, makeConv2DBackpropInput } from './conv';
 import { makeDepthwiseBackpropFilter, makeDepthwiseBackpropInput } from './depthwise';
 import { makeBatchMatMul, makeFusedMatMul } from './matmul';
+import { makeAvgPoolGrad, makeMaxPoolGrad } from './pool';
 import { makeLeadingReduce, makeTile, makeUnsortedSegmentSum } from './reductions';
 import { BACKEND } from './shared';
 import type { KernelConfig, KernelFunc, TF } from './shared';
@@ -83,6 +90,8 @@ export const FAST_WASM_KERNEL_NAMES = [
   'Tile',
   'Sum',
   'Mean',
+  'MaxPoolGrad',
+  'AvgPoolGrad',
 ] as const;
 
 function mark(fn: KernelFunc, original: KernelConfig | null): KernelFunc {
@@ -137,6 +146,8 @@ export function registerFastWasmKernels(tf: TF): void {
   override('Tile', (orig) => makeTile(orig));
   override('Sum', (orig) => makeLeadingReduce(tf, orig, false));
   override('Mean', (orig) => makeLeadingReduce(tf, orig, true));
+  override('MaxPoolGrad', (orig) => makeMaxPoolGrad(tf, orig));
+  override('AvgPoolGrad', (orig) => makeAvgPoolGrad(tf, orig));
 }
 
 /** True when `name` on wasm is currently one of ours. */
