@@ -535,7 +535,7 @@ function poolDyShape(c: PoolCase): number[] {
 
 function poolGrad(name: 'MaxPoolGrad' | 'AvgPoolGrad', c: PoolCase, dy: tf.Tensor, input: tf.Tensor): tf.Tensor {
   const attrs = { filterSize: c.f, strides: c.s, pad: c.pad, dimRoundingMode: c.rounding };
-  const inputs = name === 'MaxPoolGrad' ? { dy, input, output: dy } : { dy, input };
+  const inputs: tf.NamedTensorMap = name === 'MaxPoolGrad' ? { dy, input, output: dy } : { dy, input };
   return tf.engine().runKernel(name, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
