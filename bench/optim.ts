@@ -1,5 +1,5 @@
 /**
- * The deep trainer's optimiser step on the wasm backend: the fused step (src-main/compute/fused-optim.ts) vs
+ * The deep trainer's optimiser step on the wasm backend: the fused step (src-main/science/fused-optim.ts) vs
  * tf.train.* (SCL_LAB_FUSED_OPTIM=0), interleaved round by round in one process so that load from other work
  * hits both alike; medians are reported.
  *  - "step": the check (loss + every gradient finite) and the update alone, on the MLP 784-512-256-128's variables.
@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src-main/compute/backend';
-import { FusedWasmOptimizer, TfjsStepOptimizer, type StepOptimizer } from '../src-main/compute/fused-optim';
+import { FusedWasmOptimizer, TfjsStepOptimizer, type StepOptimizer } from '../src-main/science/fused-optim';
 import type { DeepOptimizerSpec } from '../src-main/science/deep';
 import { stepsPerSecond } from './deep';
 

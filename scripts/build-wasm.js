@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Compiles the hand-written WebAssembly kernels (src-main/science/wasm/*.wat, src-main/compute/wasm/*.wat) with
+ * Compiles the hand-written WebAssembly kernels (src-main/science/wasm/*.wat) with
  * wabt and writes each as an embedded-bytes module next to it (`<name>-wasm.ts`, base64), so that the app needs no
  * wasm toolchain at run time. A kernel that imports its memory marks the import line with `;; @memory`; it is
  * also compiled with that memory declared shared (`WASM_SHARED_BASE64`, for the threaded tfjs build's memory). Run after editing a .wat: `node scripts/build-wasm.js`; `--check` exits 1 when a generated file is stale
@@ -10,7 +10,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const dirs = [path.join(__dirname, '..', 'src-main', 'science', 'wasm'), path.join(__dirname, '..', 'src-main', 'compute', 'wasm')];
+const dirs = [path.join(__dirname, '..', 'src-main', 'science', 'wasm')];
 
 /** The text with its `;; @memory` import declared shared (the threaded build's memory: 4 GiB maximum). */
 function sharedVariant(text) {

@@ -14,9 +14,9 @@ import { ceLoss, sclLoss } from './scl';
 import type { LossForm } from './scl-oracle';
 import { firstNonFinite, NonFiniteLossError, type NonFiniteCause } from './nonfinite';
 import type { EvalRecord } from './ufm';
-import { makeStepOptimizer, type StepOptimizer } from '../compute/fused-optim';
+import { makeStepOptimizer, type DeepOptimizerSpec, type StepOptimizer } from './fused-optim';
 
-export { makeDeepOptimizer } from '../compute/fused-optim';
+export { makeDeepOptimizer } from './fused-optim';
 
 export interface DeepSplit {
   /** n samples, row-major, each of size prod(sampleShape). */
@@ -39,13 +39,7 @@ export type Schedule =
   | { name: 'multistep'; milestones: number[]; gamma: number }
   | { name: 'cosine'; minLr: number };
 
-/**
- * Deep optimisers, each with only its own fields. weightDecay adds weightDecay * w to every gradient (L2, as
- * PyTorch's SGD does). sgd with momentum 0 is plain SGD; momentum > 0 is heavy ball (or Nesterov).
- */
-export type DeepOptimizerSpec =
-  | { name: 'sgd'; lr: number; momentum: number; nesterov: boolean; weightDecay: number }
-  | { name: 'adam'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
+export type { DeepOptimizerSpec } from './fused-optim';
 
 export interface DeepSpec {
   model: ModelSpec;
@@ -130,7 +124,7 @@ export class DeepTrainer {
   readonly params: number;
   readonly batcher: Batcher;
   private classifier: tf.Variable[] = [];
-  /** Fused on the wasm backend, tf.train.* elsewhere (compute/fused-optim.ts). */
+  /** Fused on the wasm backend, tf.train.* elsewhere (science/fused-optim.ts). */
   readonly opt: StepOptimizer;
   epoch = 0;
   private lastEpochLoss = NaN;

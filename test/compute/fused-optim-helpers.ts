@@ -1,6 +1,6 @@
 /** What the fused-optimiser tests share: the optimiser specs, a 50-step gradient sequence, an error measure. */
 import * as tf from '@tensorflow/tfjs';
-import type { StepOptimizer } from '../../src-main/compute/fused-optim';
+import type { StepOptimizer } from '../../src-main/science/fused-optim';
 import type { DeepOptimizerSpec } from '../../src-main/science/deep';
 import { makeRng } from '../../src-main/science/rng';
 

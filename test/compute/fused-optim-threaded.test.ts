@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/compute/backend';
-import { FusedWasmOptimizer, TfjsStepOptimizer } from '../../src-main/compute/fused-optim';
+import { FusedWasmOptimizer, TfjsStepOptimizer } from '../../src-main/science/fused-optim';
 import { fiftySteps, SPECS } from './fused-optim-helpers';
 
 describe('the fused step on the threaded build', () => {

@@ -1,5 +1,5 @@
 /**
- * The fused wasm optimiser step (src-main/compute/fused-optim.ts) against tf.train.* on the cpu and wasm
+ * The fused wasm optimiser step (src-main/science/fused-optim.ts) against tf.train.* on the cpu and wasm
  * backends: the same weights and optimiser state bit for bit, the same checkpoint layout, bit-for-bit resume, and
  * a non-finite gradient found before anything is applied.
  */
@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/compute/backend';
-import { allFinite, FusedWasmOptimizer, makeStepOptimizer, TfjsStepOptimizer } from '../../src-main/compute/fused-optim';
+import { allFinite, FusedWasmOptimizer, makeStepOptimizer, TfjsStepOptimizer } from '../../src-main/science/fused-optim';
 import { DeepTrainer, type DeepCheckpoint, type DeepData, type DeepOptimizerSpec, type DeepSpec } from '../../src-main/science/deep';
 import { makeRng } from '../../src-main/science/rng';
 import { fiftySteps, maxRelErr, SHAPES, SPECS } from './fused-optim-helpers';
@@ -63,7 +63,7 @@ describe('the SIMD kernel', () => {
     const root = join(__dirname, '..', '..');
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the build script is CommonJS (scripts/ is plain node)
     const build = require(join(root, 'scripts', 'build-wasm.js')) as { generate(f: string): Promise<string> };
-    const dir = join(root, 'src-main', 'compute', 'wasm');
+    const dir = join(root, 'src-main', 'science', 'wasm');
     const text = await build.generate(join(dir, 'fused-optim.wat'));
     expect(text).toMatch(/WASM_SHARED_BASE64/);
     expect(readFileSync(join(dir, 'fused-optim-wasm.ts'), 'utf8')).toBe(text);

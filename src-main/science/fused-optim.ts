@@ -34,8 +34,15 @@
  * with SCL_LAB_FUSED_OPTIM=0 (the documented fallback, e.g. to compare).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { DeepOptimizerSpec } from '../science/deep';
 import { WASM_BASE64, WASM_SHARED_BASE64 } from './wasm/fused-optim-wasm';
+
+/**
+ * Deep optimisers, each with only its own fields. weightDecay adds weightDecay * w to every gradient (L2, as
+ * PyTorch's SGD does). sgd with momentum 0 is plain SGD; momentum > 0 is heavy ball (or Nesterov).
+ */
+export type DeepOptimizerSpec =
+  | { name: 'sgd'; lr: number; momentum: number; nesterov: boolean; weightDecay: number }
+  | { name: 'adam'; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
 
 /** A named tensor of an optimiser's state (tfjs's NamedTensor). */
 export type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];

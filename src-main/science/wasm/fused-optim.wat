@@ -1,4 +1,4 @@
-;; The fused optimiser step of src-main/compute/fused-optim.ts in WebAssembly SIMD (f32x4), run on the tfjs wasm
+;; The fused optimiser step of src-main/science/fused-optim.ts in WebAssembly SIMD (f32x4), run on the tfjs wasm
 ;; backend's own memory (imported; the threaded build's memory is shared, so scripts/build-wasm.js also emits a
 ;; variant with the import line below declared `(memory 1 65536 shared)`). Compiled by scripts/build-wasm.js into
 ;; fused-optim-wasm.ts (embedded bytes); test/compute/fused-optim.test.ts checks that they are this file's.
