@@ -54,6 +54,12 @@ function parseRunId(v: string): number {
   return n;
 }
 
+function parseSweepId(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${v}" is not a sweep id (a whole number >= 1)`);
+  return n;
+}
+
 function parseStatus(v: string): RunStatus {
   if (!(RUN_STATUSES as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${RUN_STATUSES.join(', ')}`);
   return v as RunStatus;
@@ -193,7 +199,7 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
     .option('--status <status>', `filter: ${RUN_STATUSES.join(' | ')}`, parseStatus)
     .option('--tag <tag>', 'only runs with this tag')
     .option('--text <text>', 'substring of name, notes or config')
-    .option('--sweep <id>', 'only runs of this sweep', parseRunId)
+    .option('--sweep <id>', 'only runs of this sweep', parseSweepId)
     .option('--limit <n>', 'at most this many (newest first)', parsePositiveInt, 100)
     .option('--json', 'print one JSON array')
     .option(...dbOption)
@@ -236,9 +242,9 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
     .description('cancel a queued or running run, whichever process runs it (it stops at its next epoch)')
     .option(...dbOption)
     .action((id: string, opts) => {
+      const runId = parseRunId(id); // before the database is opened (or created)
       const store = openDb(opts);
       try {
-        const runId = parseRunId(id);
         const what = cancelRun(store, null, runId); // the one cancel path: the store's cancel request
         out(`run ${runId}: ${what === 'cancelled' ? 'cancelled' : 'cancel requested'}`);
       } finally {
@@ -251,9 +257,10 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
     .description('move runs to the trash (an active run is cancelled first; see scl-lab trash)')
     .option(...dbOption)
     .action(async (ids: string[], opts) => {
+      const runIds = ids.map(parseRunId);
       const store = openDb(opts);
       try {
-        const n = await deleteRuns(store, null, ids.map(parseRunId));
+        const n = await deleteRuns(store, null, runIds);
         out(`moved ${n} run(s) to the trash (scl-lab trash restore ID brings them back)`);
       } finally {
         store.close();
@@ -313,9 +320,9 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
     .description('add tags to a run (prefix a tag with - to remove it)')
     .option(...dbOption)
     .action((id: string, tags: string[], opts) => {
+      const runId = parseRunId(id);
       const store = openDb(opts);
       try {
-        const runId = parseRunId(id);
         for (const t of tags) (t.startsWith('-') ? store.removeTag(runId, t.slice(1)) : store.addTag(runId, t));
         out(`run ${runId}: [${store.getRun(runId).tags.join(', ')}]`);
       } finally {
@@ -363,9 +370,10 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
     .description("set a run's notes")
     .option(...dbOption)
     .action((id: string, text: string, opts) => {
+      const runId = parseRunId(id);
       const store = openDb(opts);
       try {
-        store.setNotes(parseRunId(id), text);
+        store.setNotes(runId, text);
       } finally {
         store.close();
       }

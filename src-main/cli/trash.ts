@@ -44,9 +44,10 @@ export function registerTrashCommands(program: Command): void {
     .description('bring runs back from the trash, with their metrics, snapshots, checkpoints, tags and notes')
     .option(...dbOption)
     .action((ids: string[], opts: { db?: string }) => {
+      const runIds = ids.map(parseRunId); // before the database is opened (or created)
       const store = openDb(opts);
       try {
-        const n = restoreRuns(store, ids.map(parseRunId));
+        const n = restoreRuns(store, runIds);
         out(`restored ${n} run(s)`);
       } finally {
         store.close();
@@ -59,9 +60,10 @@ export function registerTrashCommands(program: Command): void {
     .option('--json', 'print one JSON object')
     .option(...dbOption)
     .action((ids: string[], opts: { json?: boolean; db?: string }) => {
+      const runIds = ids.length ? ids.map(parseRunId) : undefined;
       const store = openDb(opts);
       try {
-        const r = emptyTrash(store, ids.length ? ids.map(parseRunId) : undefined);
+        const r = emptyTrash(store, runIds);
         const freed = Math.max(0, r.bytesBefore - r.bytesAfter);
         if (opts.json) out(JSON.stringify({ purged: r.purged, bytesBefore: r.bytesBefore, bytesAfter: r.bytesAfter, bytesFreed: freed }));
         else if (r.purged.length === 0) out('the trash is empty');

@@ -2,6 +2,7 @@
  * Every command that takes run ids, given something that is not one, exits 2 with a message that names the bad
  * value (no silent exit 2, no stack trace) and leaves the database as it was.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src-main/store';
@@ -34,6 +35,16 @@ describe('scl-lab: bad run ids', () => {
       expect(r.stderr, what).toContain(`"${bad}" is not a run id`);
       expect(r.stderr, what).not.toMatch(/\n\s+at /);
     }
+    // a bad id is rejected before any database is opened: a path that did not exist still does not
+    const none = join(tempDir(), 'never.db');
+    for (const args of [['tag', 'abc', 'x'], ['notes', 'abc', 't'], ['cancel', 'abc'], ['delete', 'abc'], ['trash', 'restore', 'abc'], ['trash', 'empty', '0']]) {
+      expect(cli([...args, '--db', none]).code, args.join(' ')).toBe(2);
+      expect(existsSync(none), args.join(' ')).toBe(false);
+    }
+    // a sweep id is called a sweep id
+    const list = cli(['list', '--sweep', 'x1', '--db', db]);
+    expect(list.code).toBe(2);
+    expect(list.stderr).toContain('"x1" is not a sweep id');
     const after = openStore(db, { readonly: true });
     const run = after.getRun(id);
     expect(run.tags).toEqual(['keep']);
