@@ -1,5 +1,6 @@
 /** The store-backed commands: run, list, show, cancel, resume, sweep, export, import, db check, tag, notes. */
 import { Command, InvalidArgumentError } from 'commander';
+import { parsePositiveInt, parseRunId, parseSweepId } from './args';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRunConfigText, type RunConfig } from '../api/schema/config';
@@ -42,23 +43,7 @@ export function parseBackend(v: string): BackendChoice {
   return v as BackendChoice;
 }
 
-export function parsePositiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
-  return n;
-}
-
-function parseRunId(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${v}" is not a run id (a whole number >= 1)`);
-  return n;
-}
-
-function parseSweepId(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${v}" is not a sweep id (a whole number >= 1)`);
-  return n;
-}
+export { parsePositiveInt };
 
 function parseStatus(v: string): RunStatus {
   if (!(RUN_STATUSES as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${RUN_STATUSES.join(', ')}`);
@@ -335,11 +320,9 @@ export function registerStoreCommands(program: Command, setExit: (code: number) 
     .description('name a run ("" clears the name: the app then names it from its distinguishing config)')
     .option(...dbOption)
     .action((id: string, name: string, opts) => {
+      const runId = parseRunId(id);
       const store = openDb(opts);
       try {
-        // a UsageError, not commander's InvalidArgumentError: thrown from an action, that one exits 2 silently
-        const runId = Number(id);
-        if (!Number.isInteger(runId) || runId < 1) throw new UsageError(`"${id}" is not a run id (a whole number >= 1)`);
         store.renameRun(runId, name);
         const now = store.getRun(runId).name;
         out(now === null ? `run ${runId}: name cleared` : `run ${runId}: ${now}`);

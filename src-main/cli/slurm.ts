@@ -5,24 +5,13 @@ import { submitSlurmSweep } from '../cluster/launch';
 import { ClusterError } from '../cluster/script';
 import { runArrayTask } from '../cluster/task';
 import { readJsonFile } from '../cluster/folder';
+import { parsePositiveInt, parseSweepId } from './args';
 import { openDb } from './session';
 
 // (not imported from ./commands: it imports this file for the sweep flags; no cycles)
 const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : s + '\n');
 
-function parsePositiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number >= 1');
-  return n;
-}
-
 const collectList = (v: string, prev: string[] = []): string[] => [...prev, v];
-
-function parseId(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${v}" is not a sweep id (a whole number >= 1)`);
-  return n;
-}
 
 function parseIndex(v: string): number {
   const n = Number(v);
@@ -125,7 +114,7 @@ export function registerSlurmCommands(program: Command, setExit: (code: number) 
     .action(async (id: string, opts) => {
       const store = openDb(opts, true);
       try {
-        const s = sweepStatus(store, parseId(id));
+        const s = sweepStatus(store, parseSweepId(id));
         if (s.schedulerError) process.stderr.write(`scl-lab: warning: ${s.schedulerError}\n`);
         if (opts.json) return out(JSON.stringify(s));
         out(`sweep ${s.sweepId}: Slurm job ${s.jobId ?? '(not submitted)'}, folder ${s.folder}`);
@@ -158,7 +147,7 @@ export function registerSlurmCommands(program: Command, setExit: (code: number) 
       if ((id === undefined) === (opts.folder === undefined)) throw new ClusterError('slurm collect: give a sweep id or --folder DIR (one of them)');
       const store = openDb(opts);
       try {
-        const r = opts.folder ? collectFolder(store, opts.folder, { partial: opts.partial }) : collectSweep(store, parseId(id!), { partial: opts.partial });
+        const r = opts.folder ? collectFolder(store, opts.folder, { partial: opts.partial }) : collectSweep(store, parseSweepId(id!), { partial: opts.partial });
         printCollect(r, opts.json);
       } finally {
         store.close();
@@ -174,7 +163,7 @@ export function registerSlurmCommands(program: Command, setExit: (code: number) 
     .action(async (id: string, opts) => {
       const store = openDb(opts);
       try {
-        const r = await cancelSweep(store, parseId(id), opts.wait === false ? 0 : 60_000);
+        const r = await cancelSweep(store, parseSweepId(id), opts.wait === false ? 0 : 60_000);
         if (opts.json) return out(JSON.stringify(r));
         out(`sweep ${id}: scancel ${r.jobId}${opts.wait === false ? '' : r.stopped ? '; every task stopped' : '; some tasks were still stopping after 60 s'}`);
         if (r.report) printCollect(r.report, false);

@@ -1,16 +1,11 @@
 /** `scl-lab trash list | restore <ids...> | empty [ids...]`: the runs deleted from the app or with `scl-lab delete`. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { emptyTrash, restoreRuns } from '../services/runs';
 import { out, statusLineOf } from './commands';
+import { parseRunId } from './args';
 import { openDb } from './session';
 
 const dbOption = ['--db <file>', 'database file (default: the app data folder, env SCL_LAB_DB)'] as const;
-
-function parseRunId(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${v}" is not a run id (a whole number >= 1)`);
-  return n;
-}
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
