@@ -31,6 +31,7 @@ interface LbfgsMeta {
   f: number | null;
   iters: number;
   evals: number;
+  repairs?: number;
 }
 
 function lbfgsBytes(s: LbfgsState): { bytes: Uint8Array; meta: LbfgsMeta } {
@@ -42,7 +43,7 @@ function lbfgsBytes(s: LbfgsState): { bytes: Uint8Array; meta: LbfgsMeta } {
     o += p.length;
   }
   const f = Number.isFinite(s.f) ? s.f : null;
-  return { bytes: new Uint8Array(all.buffer), meta: { size: s.x.length, hasGrad: s.g.length > 0, pairs: s.S.length, f, iters: s.iters, evals: s.evals } };
+  return { bytes: new Uint8Array(all.buffer), meta: { size: s.x.length, hasGrad: s.g.length > 0, pairs: s.S.length, f, iters: s.iters, evals: s.evals, ...(s.repairs ? { repairs: s.repairs } : {}) } };
 }
 
 function lbfgsFrom(bytes: Uint8Array, m: LbfgsMeta): LbfgsState {
@@ -53,7 +54,7 @@ function lbfgsFrom(bytes: Uint8Array, m: LbfgsMeta): LbfgsState {
   const g = take(m.hasGrad ? m.size : 0);
   const S = Array.from({ length: m.pairs }, () => take(m.size));
   const Y = Array.from({ length: m.pairs }, () => take(m.size));
-  return { x, g, S, Y, f: m.f ?? NaN, iters: m.iters, evals: m.evals };
+  return { x, g, S, Y, f: m.f ?? NaN, iters: m.iters, evals: m.evals, ...(m.repairs ? { repairs: m.repairs } : {}) };
 }
 
 const lbfgsLength = (m: LbfgsMeta | undefined) => (m ? m.size * (1 + (m.hasGrad ? 1 : 0) + 2 * m.pairs) : 0);

@@ -45,7 +45,7 @@ export function runUfmJob(config: UfmConfig, sink: JobSink, opts: JobOptions): R
       status: out.status === 'cancelled' ? 'cancelled' : 'finished',
       backend: opts.backend,
       config,
-      final: { ...finalMetrics(out.last.rec, out.last.geom, spec.counts), evals: trainer.evaluations },
+      final: { ...finalMetrics(out.last.rec, out.last.geom, spec.counts), evals: trainer.evaluations, ...(trainer.repairs !== null ? { repairs: trainer.repairs } : {}) },
       ...(out.stopReason ? { stopReason: out.stopReason } : {}),
       history,
       seconds: (opts.priorSeconds ?? 0) + (performance.now() - t0) / 1000,

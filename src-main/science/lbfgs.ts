@@ -46,6 +46,8 @@ export interface LbfgsState {
   /** Iterations done and objective evaluations made. */
   iters: number;
   evals: number;
+  /** Projected L-BFGS on UFM+: support repairs kept so far (support-repair.ts); absent before the first. */
+  repairs?: number;
 }
 
 export interface IterResult {

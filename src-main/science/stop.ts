@@ -31,6 +31,8 @@ export interface StopFinal {
   gap: number | null;
   optimalLoss: number | null;
   deltaOF?: number;
+  /** Projected L-BFGS: support repairs kept (ufm-lbfgs.ts); absent for the other optimisers. */
+  repairs?: number;
 }
 
 /**
@@ -45,6 +47,12 @@ export function atOptimum(gap: number, optimalLoss: number): boolean {
 
 /** One line for the Run page and `scl-lab show`, e.g. "reached Delta_OF < 0.05 at epoch 61". */
 export function describeStop(reason: StopReason, stop: StopRule | undefined, epoch: number, epochs: number, final?: StopFinal): string {
+  const n = final?.repairs ?? 0;
+  const repaired = n > 0 ? `, after ${n} support repair${n === 1 ? '' : 's'} (left ${n === 1 ? 'a spurious stationary point' : 'spurious stationary points'} where class means shared coordinates)` : '';
+  return stopLine(reason, stop, epoch, epochs, final) + repaired;
+}
+
+function stopLine(reason: StopReason, stop: StopRule | undefined, epoch: number, epochs: number, final?: StopFinal): string {
   switch (reason) {
     case 'reached': {
       const t: string[] = [];
@@ -64,7 +72,8 @@ export function describeStop(reason: StopReason, stop: StopRule | undefined, epo
       }
       if (atOptimum(gap, lStar)) return `L-BFGS converged to L* at epoch ${epoch} (zero gradient to float precision)`;
       const dof = final?.deltaOF !== undefined ? `, Delta_OF ${final.deltaOF.toPrecision(3)}` : '';
-      return `L-BFGS stopped at epoch ${epoch} at a stationary point that is not the optimum: zero gradient, but the loss is ${gap.toPrecision(3)} above L*${dof}`;
+      const tried = final?.repairs !== undefined ? '; no support repair leads below it' : '';
+      return `L-BFGS stopped at epoch ${epoch} at a stationary point that is not the optimum: zero gradient, but the loss is ${gap.toPrecision(3)} above L*${dof}${tried}`;
     }
   }
 }

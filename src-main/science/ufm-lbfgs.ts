@@ -7,9 +7,20 @@
  *         the coordinates the OF sets to zero are exactly zero.
  *   UFM:  u = w, plain L-BFGS (the parametrization does not apply).
  * One iteration is one "epoch" of the trainer.
+ *
+ * Projected UFM+ with the labels given: where projected L-BFGS converges to a point at which two class means share
+ * their support (a spurious stationary point, see support-repair.ts), the same iteration tries the repair moves
+ * in turn. A move is kept as soon as the loss falls below the stationary point's by more than float noise
+ * (REPAIR_EXCURSION iterations at most, a failed line search ends the attempt); otherwise the solver returns to
+ * the stationary point exactly (iterate, gradient and memory; the evaluations stay counted) and tries the next.
+ * When none is kept the iteration reports "converged". Deterministic: a resumed run retries the same moves.
  */
-import { Lbfgs, type IterResult, type LbfgsOptions, type LbfgsState } from './lbfgs';
+import { Lbfgs, LineSearchError, type IterResult, type LbfgsOptions, type LbfgsState } from './lbfgs';
 import { ProjectedLbfgs } from './pqn';
+import { applyMove, repairMoves } from './support-repair';
+
+/** Iterations a support repair may take to get below the stationary point it left before it is undone. */
+export const REPAIR_EXCURSION = 200;
 
 export interface LbfgsSpec {
   name: 'lbfgs';
@@ -40,6 +51,8 @@ export class UfmLbfgs {
     private readonly loss: FeatureObjective,
     spec: LbfgsSpec,
     restore?: LbfgsState,
+    /** Class of every row (and the class count): enables support repair for projected UFM+. */
+    private readonly classes?: { labels: ArrayLike<number>; k: number },
   ) {
     this.gH = new Float64Array(H.length);
     this.H64 = new Float64Array(H.length);
@@ -103,10 +116,51 @@ export class UfmLbfgs {
     return f;
   }
 
+  /** Support repairs kept so far. */
+  get repairs(): number {
+    return this.solver.state.repairs ?? 0;
+  }
+
   /** One quasi-Newton iteration; leaves the features of the new point in H. */
   iterate(): IterResult {
-    const r = this.solver.iterate();
+    const evals0 = this.solver.state.evals;
+    let r = this.solver.iterate();
+    if (r.status === 'converged' && this.solver instanceof ProjectedLbfgs && this.classes && !this.exhausted) r = this.repair(this.solver, evals0);
     this.publish();
     return r;
+  }
+
+  /** Set when every repair move from the stationary point failed: the solver stays there, converged. */
+  private exhausted = false;
+
+  /** Tries the repair moves from the stationary point the solver is at (see the file comment). */
+  private repair(solver: ProjectedLbfgs, evals0: number): IterResult {
+    const st = solver.state;
+    const { labels, k } = this.classes!;
+    const anchor = { x: st.x, f: st.f, g: st.g, S: st.S, Y: st.Y, iters: st.iters };
+    // the loss is a float64 sum: below this difference two losses are the same point
+    const noise = 1e-12 * Math.abs(anchor.f) + 1e-12;
+    for (const move of repairMoves(anchor.x, this.d, labels, k)) {
+      st.x = applyMove(anchor.x, this.d, labels, move);
+      st.f = NaN;
+      st.g = new Float64Array(0);
+      st.S = [];
+      st.Y = [];
+      try {
+        for (let it = 0; it < REPAIR_EXCURSION; it++) {
+          const q = solver.iterate();
+          if (st.f < anchor.f - noise) {
+            st.repairs = (st.repairs ?? 0) + 1;
+            return { status: 'ok', f: st.f, evals: st.evals - evals0, t: q.t };
+          }
+          if (q.status === 'converged') break;
+        }
+      } catch (e) {
+        if (!(e instanceof LineSearchError)) throw e;
+      }
+      Object.assign(st, anchor);
+    }
+    this.exhausted = true;
+    return { status: 'converged', f: st.f, evals: st.evals - evals0, t: 0 };
   }
 }

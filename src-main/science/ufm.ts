@@ -17,6 +17,7 @@ import { makeBatchMasks, sclLossTermsAndGrad, type BatchMasks } from './scl';
 import type { LbfgsState } from './lbfgs';
 import { sclBatchF64 } from './scl-f64';
 import { targetsMet, type StopReason, type StopRule } from './stop';
+import { ProjectedLbfgs } from './pqn';
 import { UfmLbfgs, type LbfgsSpec } from './ufm-lbfgs';
 
 export interface UfmSpec {
@@ -103,12 +104,17 @@ export class UfmTrainer {
         for (const b of this.batcher.epoch(this.state.epoch)) f += sclBatchF64(H, spec.d, this.labels, b, spec.tau, spec.lossForm, g);
         return f;
       };
-      this.lbfgs = new UfmLbfgs(this.n, spec.d, spec.relu, this.state.H, objective, o, restore?.lbfgs);
+      this.lbfgs = new UfmLbfgs(this.n, spec.d, spec.relu, this.state.H, objective, o, restore?.lbfgs, { labels: this.labels, k: spec.k });
       this.state.lbfgs = this.lbfgs.state;
     } else {
       this.opt = new FlatOptimizer(o, size, restore ? restore.opt : undefined);
       this.state.opt = this.opt.state;
     }
+  }
+
+  /** Support repairs projected L-BFGS kept (ufm-lbfgs.ts); null for the other optimisers. */
+  get repairs(): number | null {
+    return this.lbfgs?.solver instanceof ProjectedLbfgs ? this.lbfgs.repairs : null;
   }
 
   /** Loss-and-gradient evaluations so far: L-BFGS counts its own; a first-order epoch is one. */

@@ -32,6 +32,8 @@ export const finalMetricsSchema = evalRecordSchema.extend({
   classCounts: z.array(z.number().int()),
   /** Loss-and-gradient evaluations of the whole run (UFM): one per first-order epoch, L-BFGS counts its own. */
   evals: z.number().int().nonnegative().optional(),
+  /** Projected L-BFGS (UFM+): support repairs that led off a spurious stationary point (science/support-repair.ts). */
+  repairs: z.number().int().nonnegative().optional(),
 });
 export type FinalMetrics = z.infer<typeof finalMetricsSchema>;
 
