@@ -1,10 +1,10 @@
 /**
  * The UFM / UFM+ objective for the quasi-Newton solvers (spec section 2). With u_i the row's pre-normalised
  * features, r = ||u_i||, h_i = u_i / r:  dL/du_i = (g_i - (g_i.h_i) h_i) / r.
- *   UFM+, parametrization "squared" (the default): u = w * w, a smooth unconstrained problem for plain L-BFGS
- *         (lbfgs.ts), dL/dw_i = 2 w_i * dL/du_i; singular where w = 0.
- *   UFM+, parametrization "projected": u >= 0 itself, solved by projected L-BFGS with an active set (pqn.ts);
- *         the coordinates the OF sets to zero are exactly zero.
+ *   UFM+, parametrization "projected" (the default): u >= 0 itself, solved by projected L-BFGS with an active
+ *         set (pqn.ts); the coordinates the OF sets to zero are exactly zero.
+ *   UFM+, parametrization "squared": u = w * w, a smooth unconstrained problem for plain L-BFGS (lbfgs.ts),
+ *         dL/dw_i = 2 w_i * dL/du_i; singular where w = 0.
  *   UFM:  u = w, plain L-BFGS (the parametrization does not apply).
  * One iteration is one "epoch" of the trainer.
  *
@@ -28,7 +28,7 @@ export interface LbfgsSpec {
   history: number;
   /** Objective evaluations allowed per line search. */
   maxLineSearchEvals?: number;
-  /** UFM+ only: u >= 0 by projected L-BFGS, or h = normalize(w * w) by plain L-BFGS (the default). */
+  /** UFM+ only: u >= 0 by projected L-BFGS (the default, as in the config schema), or h = normalize(w * w) by plain L-BFGS. */
   parametrization?: 'projected' | 'squared';
 }
 
@@ -56,7 +56,7 @@ export class UfmLbfgs {
   ) {
     this.gH = new Float64Array(H.length);
     this.H64 = new Float64Array(H.length);
-    const projected = relu && spec.parametrization === 'projected';
+    const projected = relu && spec.parametrization !== 'squared';
     this.squared = relu && !projected;
     const w0 = new Float64Array(H.length);
     for (let j = 0; j < H.length; j++) w0[j] = this.squared ? Math.sqrt(Math.max(H[j], 0)) : H[j];

@@ -215,7 +215,7 @@ export function fromConfig(config: unknown, name?: string): RunForm {
       beta2: n(kind === 'ufm' ? opt.beta2 : undefined, 0.999),
       eps: n(kind === 'ufm' ? opt.eps : undefined, 1e-8),
       history: n(opt.history, 20),
-      parametrization: pick(opt.parametrization, ['squared', 'projected'] as const, 'squared'),
+      parametrization: pick(opt.parametrization, ['projected', 'squared'] as const, 'projected'),
     },
     stop: { deltaOFBelow: n(o(c.stop).deltaOFBelow, null), gapBelow: n(o(c.stop).gapBelow, null), maxSeconds: n(o(c.stop).maxSeconds, null) },
     deep: deepFrom(c),

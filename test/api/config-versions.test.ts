@@ -82,7 +82,7 @@ describe('optimisers say what they do', () => {
 
 describe('versioned configs', () => {
   it('a config without schemaVersion given by a user is the current version; parsed configs carry it', () => {
-    expect(CONFIG_SCHEMA_VERSION).toBe(4);
+    expect(CONFIG_SCHEMA_VERSION).toBe(5);
     const c = parseKind('ufm', { ...ufm, lossForm: 'supcon-mean' });
     expect(c.schemaVersion).toBe(CONFIG_SCHEMA_VERSION);
     expect(c.lossForm).toBe('supcon-mean');
@@ -114,20 +114,20 @@ describe('versioned configs', () => {
     expect(configHash(oldForm)).not.toBe(configHash(newForm)); // never one seed group by accident
   });
 
-  it('migrateConfig: a version-3 UFM lbfgs run states the squared parametrisation it ran, and hashes like a new one', () => {
+  it.each([3, 4])('migrateConfig: a version-%i UFM lbfgs run states the squared parametrisation it ran, and hashes like a new squared one', (version) => {
     const lbfgs = { ...ufm, batching: { strategy: 'full', binding: false, stepPer: 'epoch' }, optimizer: { name: 'lbfgs', history: 20 } };
-    const { config, fromVersion } = migrateConfig({ ...lbfgs, schemaVersion: 3 });
-    expect(fromVersion).toBe(3);
+    const { config, fromVersion } = migrateConfig({ ...lbfgs, schemaVersion: version });
+    expect(fromVersion).toBe(version);
     expect(config.kind === 'ufm' && config.optimizer).toEqual({ name: 'lbfgs', history: 20, maxLineSearchEvals: 25, parametrization: 'squared' });
+    // a new config without it gets version 5's default: projected, another algorithm and another seed group
     const fresh = parseKind('ufm', lbfgs);
-    expect(fresh.optimizer).toMatchObject({ name: 'lbfgs', parametrization: 'squared' });
-    expect(configHash(config as unknown as Record<string, unknown>)).toBe(configHash(fresh as unknown as Record<string, unknown>));
-    // the other algorithm is another seed group
-    const projected = parseKind('ufm', { ...lbfgs, optimizer: { name: 'lbfgs', parametrization: 'projected' } });
-    expect(configHash(projected as unknown as Record<string, unknown>)).not.toBe(configHash(fresh as unknown as Record<string, unknown>));
+    expect(fresh.optimizer).toMatchObject({ name: 'lbfgs', parametrization: 'projected' });
+    expect(configHash(config as unknown as Record<string, unknown>)).not.toBe(configHash(fresh as unknown as Record<string, unknown>));
+    const squared = parseKind('ufm', { ...lbfgs, optimizer: { name: 'lbfgs', history: 20, parametrization: 'squared' } });
+    expect(configHash(config as unknown as Record<string, unknown>)).toBe(configHash(squared as unknown as Record<string, unknown>));
     // gd runs and explicit parametrisations are left alone
-    expect(migrateConfig({ ...ufm, schemaVersion: 3 }).config).toMatchObject({ optimizer: { name: 'gd', lr: 0.05 } });
-    const explicit = migrateConfig({ ...lbfgs, schemaVersion: 3, optimizer: { name: 'lbfgs', history: 5, parametrization: 'projected' } }).config;
+    expect(migrateConfig({ ...ufm, schemaVersion: version }).config).toMatchObject({ optimizer: { name: 'gd', lr: 0.05 } });
+    const explicit = migrateConfig({ ...lbfgs, schemaVersion: version, optimizer: { name: 'lbfgs', history: 5, parametrization: 'projected' } }).config;
     expect(explicit.kind === 'ufm' && explicit.optimizer).toMatchObject({ parametrization: 'projected' });
     expect(issues({ ...lbfgs, optimizer: { name: 'lbfgs', parametrization: 'cubed' } })).toEqual([
       { field: 'optimizer.parametrization', message: 'parametrization must be "projected" or "squared"' },

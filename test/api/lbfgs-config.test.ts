@@ -21,7 +21,7 @@ describe('run config: the lbfgs optimiser and the stop rule', () => {
   it('lbfgs gets its defaults; stop is optional and keeps what is given', () => {
     const c = parseRunConfig({ ...base, stop: { deltaOFBelow: 0.05, maxSeconds: 10 } });
     if (c.kind !== 'ufm') throw new Error('expected ufm');
-    expect(c.optimizer).toEqual({ name: 'lbfgs', history: 20, maxLineSearchEvals: 25, parametrization: 'squared' });
+    expect(c.optimizer).toEqual({ name: 'lbfgs', history: 20, maxLineSearchEvals: 25, parametrization: 'projected' });
     expect(c.stop).toEqual({ deltaOFBelow: 0.05, maxSeconds: 10 });
     const g = parseRunConfig({ ...base, optimizer: { name: 'gd', lr: 0.05 } });
     expect(g.kind === 'ufm' && g.optimizer).toEqual({ name: 'gd', lr: 0.05 });

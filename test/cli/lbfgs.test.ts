@@ -27,6 +27,7 @@ describe('scl-lab with the lbfgs optimiser and a stop rule', () => {
     expect(res.final!.deltaOF).toBeLessThan(1e-3);
     expect(res.final!.epoch).toBeLessThan(2000);
     expect(res.final!.evals).toBeGreaterThanOrEqual(res.final!.epoch);
+    expect(res.config).toMatchObject({ schemaVersion: 5, optimizer: { name: 'lbfgs', parametrization: 'projected' } }); // the default, stated
     const show = cli(['show', String(res.runId), '--db', db]);
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toMatch(new RegExp(`stopped: reached Delta_OF < 0.001 at epoch ${res.final!.epoch}`));
@@ -34,14 +35,15 @@ describe('scl-lab with the lbfgs optimiser and a stop rule', () => {
     expect(show.stdout).toMatch(/loss-and-gradient evaluations/);
   });
 
-  it('parametrization "projected" runs from the CLI too; the stored config states it, and a bad value exits 2', () => {
-    const cfg = writeJson(dir, 'p.json', { ...lbfgsConfig, optimizer: { name: 'lbfgs', history: 10, parametrization: 'projected' } });
+  it('parametrization "squared" runs from the CLI too; the stored config states it, and a bad value exits 2', () => {
+    const cfg = writeJson(dir, 'p.json', { ...lbfgsConfig, optimizer: { name: 'lbfgs', history: 10, parametrization: 'squared' } });
     const r = cli(['run', '--config', cfg, '--json', '--db', `${dir}/p.sqlite`]);
     expect(r.code, r.stderr).toBe(0);
     const res = runResultSchema.parse(JSON.parse(r.stdout));
     expect(res.stopReason).toBe('reached');
     expect(res.final!.deltaOF).toBeLessThan(1e-3);
-    expect(res.config).toMatchObject({ optimizer: { name: 'lbfgs', parametrization: 'projected' } });
+    expect(res.config).toMatchObject({ optimizer: { name: 'lbfgs', parametrization: 'squared' } });
+    expect(res.final!.repairs).toBeUndefined(); // support repair belongs to the projected form
     const bad = writeJson(dir, 'b.json', { ...lbfgsConfig, optimizer: { name: 'lbfgs', parametrization: 'cubed' } });
     const e = cli(['run', '--config', bad, '--db', `${dir}/b.sqlite`]);
     expect(e.code).toBe(2);

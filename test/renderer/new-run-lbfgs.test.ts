@@ -39,14 +39,14 @@ describe('New run form: L-BFGS and the stop rule', () => {
     await fireEvent.input(control('stop.maxSeconds'), { target: { value: '20' } });
     await waitFor(() => {
       const cfg = client.callsOf('runs.validate').at(-1)!.config as Record<string, unknown>;
-      expect(cfg.optimizer).toEqual({ name: 'lbfgs', history: 30, parametrization: 'squared' });
+      expect(cfg.optimizer).toEqual({ name: 'lbfgs', history: 30, parametrization: 'projected' });
       expect(cfg.stop).toEqual({ deltaOFBelow: 0.05, maxSeconds: 20 });
     });
-    // the UFM+ variables: projected L-BFGS on u >= 0 instead of the default squared form
-    await fireEvent.change(control('optimizer.parametrization'), { target: { value: 'projected' } });
+    // the UFM+ variables: the squared form instead of the default projected L-BFGS on u >= 0
+    await fireEvent.change(control('optimizer.parametrization'), { target: { value: 'squared' } });
     await waitFor(() => {
       const cfg = client.callsOf('runs.validate').at(-1)!.config as Record<string, unknown>;
-      expect(cfg.optimizer).toEqual({ name: 'lbfgs', history: 30, parametrization: 'projected' });
+      expect(cfg.optimizer).toEqual({ name: 'lbfgs', history: 30, parametrization: 'squared' });
     });
   });
 });

@@ -11,11 +11,12 @@ export const lbfgsOptimizerSchema = z.strictObject({
   /** Loss-and-gradient evaluations allowed in one line search. */
   maxLineSearchEvals: z.number().int('maxLineSearchEvals must be a whole number').min(2, 'maxLineSearchEvals must be >= 2').max(200).default(25),
   /**
-   * UFM+ only (UFM is always h = normalize(w)): "squared" (the default, and what every earlier lbfgs run ran)
-   * solves h = normalize(w * w) by plain L-BFGS; "projected" solves u >= 0, h = u / ||u|| by projected L-BFGS
-   * with an active set (faster, but it more often ends at a spurious stationary point: docs/benchmarks.md).
+   * UFM+ only (UFM is always h = normalize(w)): "projected" (the default since config version 5) solves
+   * u >= 0, h = u / ||u|| by projected L-BFGS with an active set and support repair (science/support-repair.ts);
+   * "squared" (the default of version 4, what every earlier lbfgs run ran) solves h = normalize(w * w) by plain
+   * L-BFGS: never trapped, but 3-15x more evaluations (docs/benchmarks.md).
    */
-  parametrization: z.enum(['projected', 'squared'], { error: 'parametrization must be "projected" or "squared"' }).default('squared'),
+  parametrization: z.enum(['projected', 'squared'], { error: 'parametrization must be "projected" or "squared"' }).default('projected'),
 });
 
 export const stopRuleSchema = z.strictObject({

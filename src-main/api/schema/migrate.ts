@@ -18,9 +18,12 @@
  *      an active set). Migration writes "squared" into UFM lbfgs configs without it: stored runs keep their
  *      meaning and hash like new runs of the same config (one seed group), and a resumed run continues the
  *      algorithm it started with.
+ *   5  the default `parametrization` of lbfgs becomes "projected" (with support repair, which leaves the
+ *      spurious stationary points that made it the option of version 4). Migration writes "squared", version
+ *      4's default, into UFM lbfgs configs without it, as from version 3.
  */
 
-export const CONFIG_SCHEMA_VERSION = 4;
+export const CONFIG_SCHEMA_VERSION = 5;
 
 type Obj = Record<string, unknown>;
 
@@ -57,15 +60,15 @@ function v1ToV2(c: Obj): Obj {
 /** Version 2 -> 3: the config is unchanged (the metric keys of deep runs are renamed by the store). */
 const v2ToV3 = (c: Obj): Obj => ({ ...c, schemaVersion: 3 });
 
-/** Version 3 -> 4: UFM lbfgs configs ran h = normalize(w * w) (see the history above). */
-function v3ToV4(c: Obj): Obj {
-  const out: Obj = { ...c, schemaVersion: 4 };
+/** UFM lbfgs configs of versions 3 and 4 without a parametrization ran h = normalize(w * w) (see the history above). */
+function squaredByDefault(c: Obj, to: number): Obj {
+  const out: Obj = { ...c, schemaVersion: to };
   const o = c['optimizer'];
   if (c['kind'] === 'ufm' && isObj(o) && o['name'] === 'lbfgs' && o['parametrization'] === undefined) out['optimizer'] = { ...o, parametrization: 'squared' };
   return out;
 }
 
-const STEPS: Record<number, (c: Obj) => Obj> = { 1: v1ToV2, 2: v2ToV3, 3: v3ToV4 };
+const STEPS: Record<number, (c: Obj) => Obj> = { 1: v1ToV2, 2: v2ToV3, 3: (c) => squaredByDefault(c, 4), 4: (c) => squaredByDefault(c, 5) };
 
 /** The schema version a stored config was written with (none: 1). */
 export function storedConfigVersion(raw: unknown): number {
