@@ -60,4 +60,22 @@ describe('Run page: which solver ran and why the run stopped', () => {
     const line = await screen.findByTestId('run-stop');
     expect(line.textContent).toBe('Stopped: lbfgs: L-BFGS converged to L* at epoch 21 (zero gradient to float precision), 25 loss-and-gradient evaluations');
   });
+
+  it('a projected run names its support repairs, and one that no repair could move says so', async () => {
+    const repaired = { ...final, epoch: 30, gap: 0, deltaOF: 1e-8, evals: 40, repairs: 1 };
+    const result = { status: 'finished', backend: 'wasm', config, final: repaired, history: [], seconds: 1, stopReason: 'converged' };
+    client.handlers['runs.get'] = () =>
+      ({ ...makeRun(6, { config }), appVersion: '0.1.0', env: null, result }) as unknown as MethodOutput<'runs.get'>;
+    const { unmount } = renderWith(RunPage, client, { id: 6 });
+    const line = await screen.findByTestId('run-stop');
+    expect(line.textContent).toBe(
+      'Stopped: lbfgs: L-BFGS converged to L* at epoch 30 (zero gradient to float precision), after 1 support repair (left a spurious stationary point where class means shared coordinates), 40 loss-and-gradient evaluations',
+    );
+    unmount();
+    const stuck = { ...final, epoch: 16, loss: 144.5, optimalLoss: 144.2, gap: 0.296, deltaOF: 0.606, evals: 20, repairs: 0 };
+    client.handlers['runs.get'] = () =>
+      ({ ...makeRun(7, { config }), appVersion: '0.1.0', env: null, result: { ...result, final: stuck } }) as unknown as MethodOutput<'runs.get'>;
+    renderWith(RunPage, client, { id: 7 });
+    expect((await screen.findByTestId('run-stop')).textContent).toMatch(/Delta_OF 0\.606; no support repair leads below it, 20 loss-and-gradient evaluations$/);
+  });
 });
