@@ -72,7 +72,7 @@ function stopLine(reason: StopReason, stop: StopRule | undefined, epoch: number,
       }
       if (atOptimum(gap, lStar)) return `L-BFGS converged to L* at epoch ${epoch} (zero gradient to float precision)`;
       const dof = final?.deltaOF !== undefined ? `, Delta_OF ${final.deltaOF.toPrecision(3)}` : '';
-      const tried = final?.repairs !== undefined ? '; no support repair leads below it' : '';
+      const tried = final?.repairs !== undefined ? '; support repair found no way below it' : '';
       return `L-BFGS stopped at epoch ${epoch} at a stationary point that is not the optimum: zero gradient, but the loss is ${gap.toPrecision(3)} above L*${dof}${tried}`;
     }
   }

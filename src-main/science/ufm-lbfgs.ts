@@ -13,7 +13,9 @@
  * in turn. A move is kept as soon as the loss falls below the stationary point's by more than float noise
  * (REPAIR_EXCURSION iterations at most, a failed line search ends the attempt); otherwise the solver returns to
  * the stationary point exactly (iterate, gradient and memory; the evaluations stay counted) and tries the next.
- * When none is kept the iteration reports "converged". Deterministic: a resumed run retries the same moves.
+ * One stationary point gets at most REPAIR_BUDGET evaluations of moves (most moves cost one: the moved point is
+ * itself stationary, or already below). When none is kept the iteration reports "converged". Deterministic: a
+ * resumed run retries the same moves.
  */
 import { Lbfgs, LineSearchError, type IterResult, type LbfgsOptions, type LbfgsState } from './lbfgs';
 import { ProjectedLbfgs } from './pqn';
@@ -21,6 +23,8 @@ import { applyMove, repairMoves } from './support-repair';
 
 /** Iterations a support repair may take to get below the stationary point it left before it is undone. */
 export const REPAIR_EXCURSION = 200;
+/** Evaluations all the repair moves from one stationary point may take together (bounds the wait at a true minimiser). */
+export const REPAIR_BUDGET = 2000;
 
 export interface LbfgsSpec {
   name: 'lbfgs';
@@ -52,7 +56,7 @@ export class UfmLbfgs {
     spec: LbfgsSpec,
     restore?: LbfgsState,
     /** Class of every row (and the class count): enables support repair for projected UFM+. */
-    private readonly classes?: { labels: ArrayLike<number>; k: number },
+    private readonly classes?: { labels: ArrayLike<number>; k: number; budget?: number },
   ) {
     this.gH = new Float64Array(H.length);
     this.H64 = new Float64Array(H.length);
@@ -136,18 +140,20 @@ export class UfmLbfgs {
   /** Tries the repair moves from the stationary point the solver is at (see the file comment). */
   private repair(solver: ProjectedLbfgs, evals0: number): IterResult {
     const st = solver.state;
-    const { labels, k } = this.classes!;
+    const { labels, k, budget = REPAIR_BUDGET } = this.classes!;
+    const evalsAtStart = st.evals;
     const anchor = { x: st.x, f: st.f, g: st.g, S: st.S, Y: st.Y, iters: st.iters };
     // the loss is a float64 sum: below this difference two losses are the same point
     const noise = 1e-12 * Math.abs(anchor.f) + 1e-12;
     for (const move of repairMoves(anchor.x, this.d, labels, k)) {
+      if (st.evals - evalsAtStart >= budget) break;
       st.x = applyMove(anchor.x, this.d, labels, move);
       st.f = NaN;
       st.g = new Float64Array(0);
       st.S = [];
       st.Y = [];
       try {
-        for (let it = 0; it < REPAIR_EXCURSION; it++) {
+        for (let it = 0; it < REPAIR_EXCURSION && st.evals - evalsAtStart < budget; it++) {
           const q = solver.iterate();
           if (st.f < anchor.f - noise) {
             st.repairs = (st.repairs ?? 0) + 1;

@@ -76,6 +76,6 @@ describe('Run page: which solver ran and why the run stopped', () => {
     client.handlers['runs.get'] = () =>
       ({ ...makeRun(7, { config }), appVersion: '0.1.0', env: null, result: { ...result, final: stuck } }) as unknown as MethodOutput<'runs.get'>;
     renderWith(RunPage, client, { id: 7 });
-    expect((await screen.findByTestId('run-stop')).textContent).toMatch(/Delta_OF 0\.606; no support repair leads below it, 20 loss-and-gradient evaluations$/);
+    expect((await screen.findByTestId('run-stop')).textContent).toMatch(/Delta_OF 0\.606; support repair found no way below it, 20 loss-and-gradient evaluations$/);
   });
 });

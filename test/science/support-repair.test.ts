@@ -5,6 +5,7 @@ import { classMeans } from '../../src-main/science/geometry';
 import { atOptimum, describeStop } from '../../src-main/science/stop';
 import { applyMove, repairMoves } from '../../src-main/science/support-repair';
 import { UfmTrainer, type UfmSpec } from '../../src-main/science/ufm';
+import { sclBatchF64 } from '../../src-main/science/scl-f64';
 import { UfmLbfgs } from '../../src-main/science/ufm-lbfgs';
 
 /** Unit rows from a list of row vectors. */
@@ -103,6 +104,26 @@ describe('projected L-BFGS leaves spurious stationary points by support repair (
     for (const t of [straight, first, resumed]) t.dispose();
   });
 
+  it('the repair has a budget: with none, seed 2 stays at the spurious point 0.0136 above L*; one evaluation is enough to leave it', () => {
+    const t = new UfmTrainer(issueCase(2));
+    const rec0 = t.evaluate().rec;
+    const all = Array.from({ length: t.n }, (_, i) => i);
+    const objective = (H: Float64Array, g: Float64Array) => sclBatchF64(H, 20, t.labels, all, 1, 'paper', g);
+    const spec = { name: 'lbfgs' as const, history: 20, parametrization: 'projected' as const };
+    const run = (budget: number) => {
+      const s = new UfmLbfgs(t.n, 20, true, t.state.H.slice(), objective, spec, undefined, { labels: t.labels, k: 10, budget });
+      for (let it = 0; it < 1000 && s.iterate().status !== 'converged'; it++);
+      return s;
+    };
+    const none = run(0);
+    const some = run(1);
+    expect(none.repairs).toBe(0);
+    expect(none.state.f - rec0.optimalLoss!).toBeCloseTo(0.0136, 3); // the trap: 0.0136 above L*
+    expect(some.repairs).toBe(1); // this repair needs a single evaluation
+    expect(Math.abs(some.state.f - rec0.optimalLoss!)).toBeLessThan(1e-9 * rec0.optimalLoss!);
+    t.dispose();
+  });
+
   it('one-example classes that share a coordinate at L* (the loss cannot see it): the moves are tried, undone, and the run ends converged at L*', () => {
     // counts 30 x 4 + 1 x 2, d = 6, seed 0: the two single-example classes end on one coordinate; a class of one
     // has no positive pair, so L* does not depend on where it sits relative to the other (Delta_OF 0.518 at L*)
@@ -165,7 +186,7 @@ describe('describeStop with support repairs', () => {
       'reached Delta_OF < 0.05 at epoch 40, after 1 support repair (left a spurious stationary point where class means shared coordinates)',
     );
     expect(describeStop('converged', undefined, 40, 100, { gap: 0.0136, optimalLoss: 6267.7, deltaOF: 0.417, repairs: 0 })).toBe(
-      'L-BFGS stopped at epoch 40 at a stationary point that is not the optimum: zero gradient, but the loss is 0.0136 above L*, Delta_OF 0.417; no support repair leads below it',
+      'L-BFGS stopped at epoch 40 at a stationary point that is not the optimum: zero gradient, but the loss is 0.0136 above L*, Delta_OF 0.417; support repair found no way below it',
     );
     expect(describeStop('converged', undefined, 40, 100, { gap: 0.0136, optimalLoss: 6267.7 })).not.toMatch(/repair/);
   });
