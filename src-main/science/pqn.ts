@@ -125,21 +125,33 @@ export class ProjectedLbfgs {
   /** Rescales every row of x to unit norm; the gradient rows by the old norm, pairs by the same scaling. */
   private normalizeRows(x: Float64Array, g: Float64Array | null, pairs: { S: Float64Array[]; Y: Float64Array[] }[]): void {
     const d = this.rowLength;
-    for (let o = 0; o < x.length; o += d) {
+    const rows = x.length / d;
+    // the row norms first (1: unchanged), then each vector in one sequential pass (the memory is 2 x history vectors)
+    const norm = new Float64Array(rows);
+    for (let row = 0, o = 0; row < rows; row++, o += d) {
       let r2 = 0;
       for (let t = o; t < o + d; t++) r2 += x[t] * x[t];
       const r = Math.sqrt(r2);
-      if (!(r > 0) || r === 1) continue;
-      const c = 1 / r;
-      for (let t = o; t < o + d; t++) x[t] *= c;
-      if (g) for (let t = o; t < o + d; t++) g[t] *= r;
-      for (const { S, Y } of pairs)
-        for (let i = 0; i < S.length; i++)
-          for (let t = o; t < o + d; t++) {
-            S[i][t] *= c;
-            Y[i][t] *= r;
-          }
+      norm[row] = !(r > 0) ? 1 : r;
     }
+    const scale = (v: Float64Array, up: boolean) => {
+      for (let row = 0, o = 0; row < rows; row++, o += d) {
+        const r = norm[row];
+        if (r === 1) continue;
+        if (up) for (let t = o; t < o + d; t++) v[t] *= r;
+        else {
+          const c = 1 / r;
+          for (let t = o; t < o + d; t++) v[t] *= c;
+        }
+      }
+    };
+    scale(x, false);
+    if (g) scale(g, true);
+    for (const { S, Y } of pairs)
+      for (let i = 0; i < S.length; i++) {
+        scale(S[i], false);
+        scale(Y[i], true);
+      }
   }
 
   /** free[j] = 0 where x_j is at the bound and the gradient points outward. */
